@@ -1,0 +1,1 @@
+"""Functional core: parsing and validation of budget pages. Never imports dagster."""

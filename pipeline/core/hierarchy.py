@@ -1,0 +1,380 @@
+"""Infer the budget tree of a table, which the text does not show.
+
+Article totals (Verplichtingen, Uitgaven, Ontvangsten) > artikelonderdeel > financial instrument
+> regeling. The search combines:
+  * codes and the instrument list (hard): a row's known rank must be deeper than its parent's;
+    instruments are never siblings of non-instruments;
+  * sums (hard): every parent with printed values equals the sum of its children in every column,
+    within max(1, n/2) for n children; a not-available or blank cell counts as 0 in a sum;
+    a group row without values stands for the sum of its children and needs at least one;
+  * row order (soft): a row continues the sibling list of the row before it unless a sum says
+    otherwise, and rows are not nested under leaf-type rows without need.
+It searches depth-first with backtracking over every reading (and every open placement of a
+ragged row), keeps the readings of least soft cost, and rejects the table when two remain.
+"Waarvan" rows break down the nearest row above that is not itself a waarvan row; they are kept
+as non-additive breakdowns and never enter a sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.core import labels
+from pipeline.core.rows import Cell, Row, tolerance
+
+ARTICLE_RANK = 1
+SUB_ARTICLE_RANK = 2
+INSTRUMENT_RANK = 3
+REGELING_RANK = 4
+
+LEVELS = ("chapter", "article", "sub_article", "instrument", "regeling", "detail", "breakdown")
+MAX_STEPS = 200_000
+
+
+class HierarchyError(ValueError):
+    """No single reading of the rows adds up; the message says where."""
+
+
+@dataclass(slots=True)
+class Node:
+    row: Row
+    measure: str
+    level: str
+    parent: "Node | None"
+    cells: list[Cell]
+    is_additive: bool = True
+    children: list["Node"] = field(default_factory=list)
+    sum_differences: list[int] = field(default_factory=list)  # printed minus sum of children, per column
+
+    @property
+    def article_code(self) -> str | None:
+        node: Node | None = self
+        while node is not None:
+            if node.level == "article" and node.row.code:
+                return node.row.code
+            node = node.parent
+        return None
+
+
+def known_rank(row: Row) -> int | None:
+    code = row.code
+    if code:
+        if labels.SUB_ARTICLE_CODE_RE.match(code):
+            return SUB_ARTICLE_RANK
+        if labels.REGELING_CODE_RE.match(code):
+            return REGELING_RANK
+        if labels.ARTICLE_CODE_RE.match(code):
+            return ARTICLE_RANK
+    if labels.canonical_instrument(row.label):
+        return INSTRUMENT_RANK
+    if labels.apparaat_item(row.label):
+        return REGELING_RANK
+    return None
+
+
+def _sibling_class(row: Row, rank: int | None) -> str:
+    if rank == INSTRUMENT_RANK:
+        return "instrument"
+    if rank == ARTICLE_RANK:
+        return "article"
+    return "other"
+
+
+def infer_tree(rows: list[Row], n_columns: int, *, table_kind: str) -> list[Node]:
+    """All rows of a table as nodes with parents, levels and settled placements."""
+    if not rows:
+        return []
+    sections: list[tuple[Row, list[Row]]] = []
+    seen: set[str] = set()
+    for row in rows:
+        measure = row.measure
+        if measure is not None and not row.is_waarvan:
+            if measure in seen:
+                raise HierarchyError(f"line {row.line}: a second {row.printed_label!r} row in one table")
+            seen.add(measure)
+            sections.append((row, []))
+        elif not sections:
+            raise HierarchyError(
+                f"line {row.line}: row {row.printed_label!r} comes before any Verplichtingen, Uitgaven or Ontvangsten row"
+            )
+        else:
+            sections[-1][1].append(row)
+    chapter_table = any(r.code and known_rank(r) == ARTICLE_RANK for r in rows)
+    nodes: list[Node] = []
+    for measure_row, members in sections:
+        nodes.extend(_section(measure_row, members, n_columns, table_kind, chapter_table))
+    nodes.sort(key=lambda n: n.row.index)
+    return nodes
+
+
+def _section(measure_row: Row, members: list[Row], n_columns: int, table_kind: str, chapter_table: bool) -> list[Node]:
+    measure = measure_row.measure
+    assert measure is not None
+    additive = [r for r in members if not r.is_waarvan]
+    search = _Search(measure_row, additive, n_columns)
+    parents, placements = search.run()
+    root = Node(measure_row, measure, "chapter" if chapter_table else "article", None, placements[measure_row.index])
+    by_index: dict[int, Node] = {measure_row.index: root}
+    for row in additive:
+        parent = by_index[parents[row.index]]
+        node = Node(row, measure, "", parent, placements[row.index])
+        node.level = _level(row, parent, table_kind)
+        parent.children.append(node)
+        by_index[row.index] = node
+    # Waarvan rows: breakdowns of the nearest row above that is not a waarvan row.
+    previous: Node = root
+    ordered = sorted([measure_row, *members], key=lambda r: r.index)
+    result = [root]
+    for row in ordered[1:]:
+        if row.is_waarvan:
+            if len(row.placements) != 1:
+                raise HierarchyError(f"line {row.line}: the values of breakdown row {row.printed_label!r} cannot be placed unambiguously")
+            node = Node(row, measure, "breakdown", previous, row.placements[0], is_additive=False)
+            result.append(node)
+        else:
+            previous = by_index[row.index]
+            result.append(previous)
+    for node in result:
+        if node.children and _has_values(node.cells):
+            sums = _sum_children(node.children, n_columns)
+            node.sum_differences = [(c.value.amount or 0) - s for c, s in zip(node.cells, sums)]
+    return result
+
+
+def _level(row: Row, parent: Node, table_kind: str) -> str:
+    rank = known_rank(row)
+    if rank == ARTICLE_RANK:
+        return "article"
+    if rank == SUB_ARTICLE_RANK:
+        return "sub_article"
+    if rank == INSTRUMENT_RANK:
+        return "instrument"
+    if rank == REGELING_RANK:
+        return "regeling"
+    if parent.level in ("chapter",):
+        return "article"
+    if parent.level == "article":
+        return "regeling" if table_kind == "apparaat" else "sub_article"
+    if parent.level == "sub_article":
+        return "instrument"
+    if parent.level == "instrument":
+        return "regeling"
+    return "detail"
+
+
+def _has_values(cells: list[Cell]) -> bool:
+    return any(c.value.status != "blank" for c in cells)
+
+
+def _effective(node: Node, n_columns: int) -> list[int]:
+    if _has_values(node.cells):
+        return [c.value.amount or 0 for c in node.cells]
+    return _sum_children(node.children, n_columns)
+
+
+def _sum_children(children: list[Node], n_columns: int) -> list[int]:
+    total = [0] * n_columns
+    for child in children:
+        for i, v in enumerate(_effective(child, n_columns)):
+            total[i] += v
+    return total
+
+
+@dataclass(slots=True)
+class _Open:
+    row: Row | None  # None: not used
+    index: int
+    eff_rank: int
+    container: bool
+    has_values: bool
+    values: tuple[int, ...]
+    child_sum: list[int]
+    n_children: int
+    classes: set[str]
+    depth: int
+
+
+class _Search:
+    def __init__(self, root: Row, rows: list[Row], n_columns: int) -> None:
+        self.root = root
+        self.rows = rows
+        self.n = n_columns
+        self.steps = 0
+        self.best_cost: int | None = None
+        self.solutions: list[tuple[dict[int, int], dict[int, list[Cell]]]] = []
+        self.ranks = [known_rank(r) for r in rows]
+        self.failure: str | None = None
+        self.failure_row = -1
+
+    def run(self) -> tuple[dict[int, int], dict[int, list[Cell]]]:
+        if len(self.root.placements) != 1:
+            raise HierarchyError(f"line {self.root.line}: the values of {self.root.printed_label!r} cannot be placed unambiguously")
+        root_cells = self.root.placements[0]
+        root = self._open_node(None, self.root, root_cells, eff_rank=0, depth=0, container=True)
+        parents: dict[int, int] = {}
+        chosen: dict[int, list[Cell]] = {self.root.index: root_cells}
+        self._dfs(0, [root], parents, chosen, 0, None)
+        if not self.solutions:
+            where = self.rows[self.failure_row] if 0 <= self.failure_row < len(self.rows) else self.root
+            detail = f": {self.failure}" if self.failure else ""
+            raise HierarchyError(
+                f"lines {self.root.line}-{(self.rows[-1].line if self.rows else self.root.line)}: no reading of the rows under "
+                f"{self.root.printed_label!r} has every parent equal to the sum of its children "
+                f"(tolerance max(1, n/2)); first conflict near line {where.line} ({where.printed_label!r}){detail}"
+            )
+        if len(self.solutions) > 1:
+            a, b = self.solutions[0], self.solutions[1]
+            differing = next(
+                (r for r in self.rows if a[0].get(r.index) != b[0].get(r.index) or _amounts(a[1][r.index]) != _amounts(b[1][r.index])),
+                self.rows[0],
+            )
+            raise HierarchyError(
+                f"lines {self.root.line}-{self.rows[-1].line}: the rows under {self.root.printed_label!r} can be read in two ways "
+                f"that both add up (they differ at line {differing.line}, {differing.printed_label!r}); refusing to choose"
+            )
+        return self.solutions[0]
+
+    def _open_node(self, parent: _Open | None, row: Row, cells: list[Cell], *, eff_rank: int, depth: int, container: bool) -> _Open:
+        has_values = _has_values(cells)
+        return _Open(
+            row=row,
+            index=row.index,
+            eff_rank=eff_rank,
+            container=container or not has_values,
+            has_values=has_values,
+            values=tuple(c.value.amount or 0 for c in cells),
+            child_sum=[0] * self.n,
+            n_children=0,
+            classes=set(),
+            depth=depth,
+        )
+
+    def _close(self, node: _Open, parent: _Open) -> bool:
+        """Check a node whose children are complete and add it into its parent."""
+        if not node.has_values:
+            if node.n_children == 0:
+                self._fail(f"group row {node.row.printed_label!r} (line {node.row.line}) has no values and no children")
+                return False
+            effective = node.child_sum
+        else:
+            if node.n_children and not self._sums_match(node):
+                return False
+            effective = node.values
+        for i, v in enumerate(effective):
+            parent.child_sum[i] += v
+        parent.n_children += 1
+        return True
+
+    def _sums_match(self, node: _Open) -> bool:
+        tol = tolerance(node.n_children)
+        for i, (printed, total) in enumerate(zip(node.values, node.child_sum)):
+            if abs(printed - total) > tol:
+                self._fail(
+                    f"{node.row.printed_label!r} column {i + 1} prints {printed} but its {node.n_children} children sum to {total}"
+                )
+                return False
+        return True
+
+    def _fail(self, message: str) -> None:
+        if self._current_row >= self.failure_row:
+            self.failure_row = self._current_row
+            self.failure = message
+
+    _current_row = -1
+
+    def _dfs(self, i: int, stack: list[_Open], parents: dict[int, int], chosen: dict[int, list[Cell]], cost: int, prev_parent: int | None) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise HierarchyError(
+                f"lines {self.root.line}-{self.rows[-1].line}: the hierarchy search under {self.root.printed_label!r} "
+                f"exceeded {MAX_STEPS} steps; the table is too ambiguous to read safely"
+            )
+        if self.best_cost is not None and cost > self.best_cost:
+            return
+        self._current_row = i
+        if i == len(self.rows):
+            snapshot = self._close_all(stack)
+            if snapshot is None:
+                return
+            if self.best_cost is None or cost < self.best_cost:
+                self.best_cost = cost
+                self.solutions = []
+            if len(self.solutions) < 2:
+                self.solutions.append((dict(parents), dict(chosen)))
+            return
+        row = self.rows[i]
+        rank = self.ranks[i]
+        klass = _sibling_class(row, rank)
+        # Candidate parents, deepest first; choosing a shallower one closes the nodes above it.
+        saved = [(n.child_sum[:], n.n_children, set(n.classes)) for n in stack]
+
+        def restore() -> None:
+            for n, (child_sum, n_children, classes) in zip(stack, saved):
+                n.child_sum[:] = child_sum
+                n.n_children = n_children
+                n.classes = set(classes)
+
+        def close_above(level: int) -> bool:
+            for k in range(len(stack) - 1, level, -1):
+                if not self._close(stack[k], stack[k - 1]):
+                    return False
+            return True
+
+        options: list[tuple[int, int]] = []
+        for level in range(len(stack) - 1, -1, -1):
+            restore()
+            if not close_above(level):
+                break  # a shallower parent would close the same failing node
+            parent = stack[level]
+            if rank is not None and rank <= parent.eff_rank:
+                continue
+            classes = parent.classes
+            if classes and (("instrument" in classes) != (klass == "instrument") or ("article" in classes) != (klass == "article")):
+                continue
+            step_cost = 0
+            if rank is None:
+                if not parent.container:
+                    step_cost += 1
+                if prev_parent is not None and parent.index not in (prev_parent, self._prev_index(i)):
+                    # Leaves the sibling list of the row before without a sum forcing it.
+                    step_cost += 1
+            options.append((step_cost, level))
+        options.sort(key=lambda option: option[0])
+        for step_cost, level in options:
+            restore()
+            close_above(level)
+            parent = stack[level]
+            eff_rank = rank if rank is not None else parent.eff_rank + 1
+            container = rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
+            parent.classes.add(klass)
+            for cells in row.placements:
+                node = self._open_node(parent, row, cells, eff_rank=eff_rank, depth=parent.depth + 1, container=container)
+                parents[row.index] = parent.index
+                chosen[row.index] = cells
+                self._dfs(i + 1, stack[: level + 1] + [node], parents, chosen, cost + step_cost, parent.index)
+                del parents[row.index]
+                del chosen[row.index]
+                self._current_row = i
+        restore()
+
+    def _prev_index(self, i: int) -> int:
+        return self.rows[i - 1].index if i > 0 else self.root.index
+
+    def _close_all(self, stack: list[_Open]) -> bool | None:
+        saved = [(n.child_sum[:], n.n_children) for n in stack]
+        ok = True
+        for level in range(len(stack) - 1, 0, -1):
+            if not self._close(stack[level], stack[level - 1]):
+                ok = False
+                break
+        root = stack[0]
+        if ok and root.has_values and root.n_children and not self._sums_match(root):
+            ok = False
+        for n, (child_sum, n_children) in zip(stack, saved):
+            n.child_sum[:] = child_sum
+            n.n_children = n_children
+        return True if ok else None
+
+
+def _amounts(cells: list[Cell]) -> list[int | None]:
+    return [c.value.amount for c in cells]

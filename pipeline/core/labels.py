@@ -1,0 +1,123 @@
+"""Row labels and codes: what a printed label says about its place in the budget tree.
+
+Everything here is a pure function of the printed text. The canonical spellings are the ones
+used in `dim_budget_line`; the printed text is always kept on the fact (`printed_label`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pipeline.core.values import clean
+
+MEASURES = ("verplichtingen", "uitgaven", "ontvangsten")
+
+_MEASURE_RE = re.compile(
+    r"^(?:totaal\s+|totale\s+)?(verplichtingen|uitgaven|ontvangsten)\s*:?$", re.IGNORECASE
+)
+_WAARVAN_RE = re.compile(r"^(?:\-\s*)?waarvan\b", re.IGNORECASE)
+# "Art.", "Art.nr.", "Omschrijving": heading cells of the code / label columns.
+_STRAY_HEADING_RE = re.compile(r"^(?:art\.?\s*(?:nr\.?)?|artikel(?:nummer)?|omschrijving|nr\.?)$", re.IGNORECASE)
+
+# Codes. "7.1" / "28.11": an artikelonderdeel. "1." / "1.5.": a regeling number (restarts per
+# instrument). "10": an article number in a table that covers a whole chapter.
+SUB_ARTICLE_CODE_RE = re.compile(r"^\d{1,3}\.\d{1,3}$")
+REGELING_CODE_RE = re.compile(r"^\d{1,3}\.(?:\d{1,3}\.)?$")
+ARTICLE_CODE_RE = re.compile(r"^\d{1,3}[a-zA-Z]?$")
+_CODE_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?$")
+_CODE_AND_LABEL_RE = re.compile(r"^(?P<code>\d{1,3}(?:\.\d{1,3})*\.?)\s+(?P<label>[^\W\d_].*)$")
+
+# The financial instruments of the Rijksbegrotingsvoorschriften, with the spelling variants
+# seen on the site. Keys are normalised labels (see `normalise_label`); values are canonical.
+_INSTRUMENT_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"subsidies?(?: \(regelingen\))?", "Subsidies (regelingen)"),
+    (r"leningen", "Leningen"),
+    (r"garanties", "Garanties"),
+    (r"bekostiging", "Bekostiging"),
+    (r"inkomensoverdrachten", "Inkomensoverdrachten"),
+    (r"opdrachte?n?", "Opdrachten"),
+    (r"bijdragen? aan agentschappen", "Bijdrage aan agentschappen"),
+    (r"bijdragen? aan (?:zbo'?s?|zbo)(?:-| en |/| / |/ )(?:rwt'?s?|rwt)", "Bijdrage aan ZBO's/RWT's"),
+    (r"bijdragen? aan medeoverheden", "Bijdrage aan medeoverheden"),
+    (r"bijdragen? aan \(?inter-?\)? ?nationale organisaties", "Bijdrage aan (inter-)nationale organisaties"),
+    (r"bijdragen? aan internationale organisaties", "Bijdrage aan (inter-)nationale organisaties"),
+    (r"bijdragen? aan (?:\(?andere\)? )?begrotingshoofdstukken", "Bijdrage aan (andere) begrotingshoofdstukken"),
+    (r"bijdragen? aan sociale fondsen", "Bijdrage aan sociale fondsen"),
+    (r"personele uitgaven", "Personele uitgaven"),
+    (r"materi[eë]le uitgaven", "Materiële uitgaven"),
+    (r"apparaatsuitgaven", "Apparaatsuitgaven"),
+    (r"programma-?uitgaven", "Programma-uitgaven"),
+)
+_INSTRUMENTS = tuple((re.compile(rf"^{p}$"), canonical) for p, canonical in _INSTRUMENT_PATTERNS)
+
+# Sub-items of the apparaat instruments: one level below Personele / Materiële uitgaven.
+_APPARAAT_ITEMS = {
+    "eigen personeel": "Eigen personeel",
+    "inhuur externen": "Inhuur externen",
+    "externe inhuur": "Inhuur externen",
+}
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "`": "'"}
+
+
+def normalise_label(label: str) -> str:
+    """A spelling-insensitive key: case, spacing, dashes, quotes and trailing colons folded."""
+    text = unicodedata.normalize("NFC", clean(label))
+    for dash in _DASHES:
+        text = text.replace(dash, "-")
+    for quote, plain in _QUOTES.items():
+        text = text.replace(quote, plain)
+    text = re.sub(r"\s*-\s*", "-", text) if re.search(r"\s-|-\s", text) else text
+    text = re.sub(r"\s+", " ", text).strip().rstrip(":").strip().lower()
+    return text
+
+
+def display_label(label: str) -> str:
+    """The printed label tidied for display: spacing folded, trailing colon dropped."""
+    return re.sub(r"\s+", " ", clean(label)).rstrip(":").strip()
+
+
+def measure_of(label: str) -> str | None:
+    """'Uitgaven:' -> 'uitgaven'; None for any other label."""
+    match = _MEASURE_RE.match(clean(label))
+    return match.group(1).lower() if match else None
+
+
+def is_waarvan(label: str) -> bool:
+    return bool(_WAARVAN_RE.match(clean(label)))
+
+
+def is_stray_heading(text: str) -> bool:
+    return bool(_STRAY_HEADING_RE.match(clean(text)))
+
+
+def is_code(text: str) -> bool:
+    return bool(_CODE_RE.match(clean(text)))
+
+
+def split_code_and_label(text: str) -> tuple[str | None, str]:
+    """'92.1 Nog onverdeeld' -> ('92.1', 'Nog onverdeeld'); labels without a code pass through."""
+    match = _CODE_AND_LABEL_RE.match(clean(text))
+    if match:
+        return match["code"], match["label"]
+    return None, clean(text)
+
+
+def canonical_instrument(label: str) -> str | None:
+    """The canonical instrument name, or None when the label is not a financial instrument."""
+    key = normalise_label(label)
+    for pattern, canonical in _INSTRUMENTS:
+        if pattern.match(key):
+            return canonical
+    return None
+
+
+def apparaat_item(label: str) -> str | None:
+    return _APPARAAT_ITEMS.get(normalise_label(label))
+
+
+def canonical_label(label: str) -> str:
+    """The label stored in `dim_budget_line.label`: instruments by their canonical name."""
+    return canonical_instrument(label) or apparaat_item(label) or display_label(label)

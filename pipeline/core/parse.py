@@ -1,0 +1,427 @@
+"""Parse one budget page into plain records: tables, cells, lines, amounts, flexibility shares,
+rejections and warnings. Pure: text and resolved metadata in, records out.
+
+Every table ends in exactly one state: `loaded` (its numbers become facts), `kept_as_cells`
+(a recognised kind that carries no budget facts) or `rejected` (with a reason naming the file,
+the table and the line). A rejected table still keeps its cells for lineage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.core import labels
+from pipeline.core.columns import Column, HeadingError, Identity, interpret_headings, kind_of_heading
+from pipeline.core.hierarchy import HierarchyError, Node, infer_tree
+from pipeline.core.lines import line_keys
+from pipeline.core.metadata import PageIdentity, stable_id
+from pipeline.core.rows import Row, RowError, identity_difference, place_values, split_rows, tolerance
+from pipeline.core.tables import (
+    DECIMAL,
+    FACT_KINDS,
+    FLEXIBILITY,
+    GAP,
+    LABEL,
+    PERCENT,
+    RUN_TOGETHER,
+    VALUE,
+    RawTable,
+    find_tables,
+)
+from pipeline.core.values import parse_percentage
+
+LOADED = "loaded"
+REJECTED = "rejected"
+KEPT_AS_CELLS = "kept_as_cells"
+
+FLEX_CATEGORIES = {
+    "juridisch verplicht": "juridisch verplicht",
+    "bestuurlijk gebonden": "bestuurlijk gebonden",
+    "beleidsmatig gereserveerd": "beleidsmatig gereserveerd",
+    "beleidsmatig verplicht": "beleidsmatig gereserveerd",
+    "nog niet ingevuld/vrij te besteden": "nog niet ingevuld/vrij te besteden",
+    "nog niet ingevuld / vrij te besteden": "nog niet ingevuld/vrij te besteden",
+    "vrij te besteden": "nog niet ingevuld/vrij te besteden",
+    "nog niet ingevuld": "nog niet ingevuld/vrij te besteden",
+    "complementair noodzakelijk": "complementair noodzakelijk",
+}
+
+
+@dataclass(slots=True)
+class PageResult:
+    tables: list[dict] = field(default_factory=list)
+    cells: list[dict] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+    amounts: list[dict] = field(default_factory=list)
+    flexibility: list[dict] = field(default_factory=list)
+    rejections: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    derived_budget_year: int | None = None
+
+
+class TableRejected(Exception):
+    def __init__(self, line: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def derive_budget_year(tables: list[RawTable]) -> int | None:
+    """The page's year from its flexibility table or its column headings, when unambiguous."""
+    candidates: list[int] = []
+    for table in tables:
+        years = [int(h.text) for h in table.headings if re.fullmatch(r"(?:19|20)\d{2}", h.text.strip())]
+        texts = [h.text for h in table.headings if not re.fullmatch(r"(?:19|20)\d{2}", h.text.strip())]
+        if table.kind == FLEXIBILITY and len(years) == 1:
+            candidates.append(years[0])
+        elif table.kind in FACT_KINDS and years and not texts and len(years) >= 6:
+            candidates.append(years[-1] - 4)
+        elif table.kind in FACT_KINDS:
+            for text in texts:
+                if kind_of_heading(text) in ("ontwerpbegroting", "vastgestelde_begroting", "verschil"):
+                    match = re.search(r"(?:19|20)\d{2}", text)
+                    if match:
+                        candidates.append(int(match.group(0)))
+                        break
+            if not texts:
+                continue
+            jv_years = [y for y in years]
+            if jv_years and any(kind_of_heading(t) == "verschil" for t in texts):
+                candidates.append(jv_years[-1])
+    distinct = sorted(set(candidates))
+    return distinct[0] if len(distinct) == 1 else None
+
+
+def parse_page(text: str, page: PageIdentity, found: tuple[list[RawTable], list[tuple[int, str]]] | None = None) -> PageResult:
+    """Parse a page; `found` is the result of `find_tables(text)` when the caller has it."""
+    result = PageResult()
+    tables, stray_numbers = found if found is not None else find_tables(text)
+    derived = derive_budget_year(tables)
+    result.derived_budget_year = derived
+    budget_year = page.budget_year if page.budget_year is not None else derived
+
+    for table in tables:
+        table_id = f"{page.document_id}-t{table.ordinal}"
+        record = {
+            "table_id": table_id,
+            "document_id": page.document_id,
+            "table_ordinal": table.ordinal,
+            "table_number": table.table_number,
+            "caption": table.caption,
+            "table_kind": table.kind,
+            "text_shape": table.shape,
+            "unit": table.unit,
+            "first_line": table.first_line,
+            "last_line": table.last_line,
+            "n_columns": None,
+            "n_rows": None,
+            "status": None,
+            "reason": None,
+        }
+        result.tables.append(record)
+        try:
+            if table.kind in FACT_KINDS:
+                _budget_table(table, table_id, page, budget_year, record, result)
+            elif table.kind == FLEXIBILITY:
+                _flexibility_table(table, table_id, page, record, result)
+            else:
+                _cells_only(table, table_id, page, result)
+                record["status"] = KEPT_AS_CELLS
+        except TableRejected as rejection:
+            record["status"] = REJECTED
+            record["reason"] = rejection.reason
+            # Keep whatever was emitted before the rejection out of the facts.
+            result.lines = [r for r in result.lines if r["table_id"] != table_id]
+            result.amounts = [r for r in result.amounts if r["table_id"] != table_id]
+            result.flexibility = [r for r in result.flexibility if r["table_id"] != table_id]
+            if not any(c["table_id"] == table_id for c in result.cells):
+                _cells_only(table, table_id, page, result)
+            result.rejections.append(
+                {
+                    "document_id": page.document_id,
+                    "source_file": page.file,
+                    "table_id": table_id,
+                    "table_caption": table.caption or f"(table {table.ordinal} without caption)",
+                    "source_line": rejection.line if rejection.line is not None else table.first_line,
+                    "stage": "parse",
+                    "reason": f"{page.file}, table {table.ordinal} ({table.caption or 'no caption'}): {rejection.reason}",
+                }
+            )
+    if stray_numbers:
+        first, last = stray_numbers[0][0], stray_numbers[-1][0]
+        result.rejections.append(
+            {
+                "document_id": page.document_id,
+                "source_file": page.file,
+                "table_id": None,
+                "table_caption": None,
+                "source_line": first,
+                "stage": "parse",
+                "reason": (
+                    f"{page.file}: {len(stray_numbers)} number cell(s) outside any recognised table "
+                    f"(lines {first}-{last}, first {stray_numbers[0][1].strip()!r}); not loaded"
+                ),
+            }
+        )
+    if not tables:
+        result.warnings.append(_warning(page, "tables", "no table found on the page"))
+    return result
+
+
+def _warning(page: PageIdentity, field_name: str, message: str) -> dict:
+    return {"document_id": page.document_id, "source_file": page.file, "field": field_name, "message": message}
+
+
+def _cells_only(table: RawTable, table_id: str, page: PageIdentity, result: PageResult) -> None:
+    order = 0
+    for heading in table.headings:
+        order += 1
+        result.cells.append(_cell(table_id, page, order, None, None, "heading", heading.text, heading.source_line))
+    for tok in table.corner:
+        order += 1
+        result.cells.append(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
+    for tok in table.body:
+        if tok.kind == GAP:
+            continue
+        order += 1
+        result.cells.append(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
+
+
+def _cell(table_id: str, page: PageIdentity, order: int, row: int | None, column: int | None, role: str, raw: str, line: int | None) -> dict:
+    return {
+        "table_id": table_id,
+        "document_id": page.document_id,
+        "cell_order": order,
+        "row_number": row,
+        "column_position": column,
+        "cell_role": role,
+        "raw_text": raw,
+        "source_line": line,
+    }
+
+
+def _n_columns(table: RawTable) -> int:
+    """Value columns: the most values any measure row prints (measure rows are never ragged in
+    practice), cross-checked against the headings."""
+    rows = split_rows(table.body, None)
+    counts = [r.n_values for r in rows if r.measure is not None]
+    if not counts:
+        raise TableRejected(table.first_line, "no Verplichtingen, Uitgaven or Ontvangsten row found")
+    return max(counts)
+
+
+def _budget_table(table: RawTable, table_id: str, page: PageIdentity, budget_year: int | None, record: dict, result: PageResult) -> None:
+    if table.shape == RUN_TOGETHER:
+        raise TableRejected(table.first_line, table.problem or "cells run together")
+    if table.unit == "x € 1 mln":
+        raise TableRejected(table.caption_line, f"amounts are in millions ({table.caption!r}); this pipeline loads thousands of euros")
+    decimal = next((t for t in table.body if t.kind == DECIMAL), None)
+    if decimal is not None:
+        raise TableRejected(
+            decimal.line,
+            f"line {decimal.line}: amount {decimal.text.strip()!r} has a decimal comma: amounts in millions, "
+            "not thousands of euros; refusing to read them",
+        )
+    try:
+        n_columns = _n_columns(table)
+        rows = split_rows(table.body, n_columns)
+        if not rows:
+            raise TableRejected(table.first_line, "the table has no rows with values")
+        table_year = _caption_year(table.caption)
+        columns, identities = interpret_headings(table.headings, n_columns, table_year=table_year, budget_year=budget_year)
+        for row in rows:
+            place_values(row, n_columns, identities)
+        nodes = infer_tree(rows, n_columns, table_kind=table.kind)
+    except (HeadingError, RowError, HierarchyError) as error:
+        raise TableRejected(_line_of(str(error), table.first_line), str(error)) from None
+    record["n_columns"] = n_columns
+    record["n_rows"] = len(nodes)
+    record["last_line"] = max(table.last_line if not rows else max(c.line or 0 for n in nodes for c in n.cells) or rows[-1].line, rows[-1].line)
+    for col in columns:
+        if col.fiscal_year is None:
+            result.warnings.append(
+                _warning(page, "fiscal_year", f"table {table.ordinal}, column {col.position} ({col.label!r}): no year in heading, caption or page")
+            )
+    _check_identities(nodes, identities, columns, table, page, result)
+    _emit_budget(nodes, columns, table, table_id, page, result)
+    record["status"] = LOADED
+
+
+def _caption_year(caption: str | None) -> int | None:
+    if not caption:
+        return None
+    match = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", caption)
+    return int(match.group(1)) if match else None
+
+
+def _line_of(message: str, default: int) -> int:
+    match = re.search(r"lines? (\d+)", message)
+    return int(match.group(1)) if match else default
+
+
+def _check_identities(nodes: list[Node], identities: list[Identity], columns: list[Column], table: RawTable, page: PageIdentity, result: PageResult) -> None:
+    for node in nodes:
+        for identity in identities:
+            diff = identity_difference(node.cells, identity)
+            if diff is None or diff == 0:
+                continue
+            if abs(diff) > tolerance(len(identity.terms)):
+                raise TableRejected(
+                    node.row.line,
+                    f"line {node.row.line}: row {node.row.printed_label!r} breaks the column identity "
+                    f"{identity.describe(columns)} by {diff}",
+                )
+            result.warnings.append(
+                _warning(page, "rounding", f"table {table.ordinal}, line {node.row.line}: {identity.describe(columns)} off by {diff} (rounding)")
+            )
+        if any(node.sum_differences):
+            diffs = {i + 1: d for i, d in enumerate(node.sum_differences) if d}
+            result.warnings.append(
+                _warning(page, "rounding", f"table {table.ordinal}, line {node.row.line}: {node.row.printed_label!r} differs from the sum of its children by {diffs} (within rounding)")
+            )
+
+
+def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, table_id: str, page: PageIdentity, result: PageResult) -> None:
+    keys = line_keys(nodes, chapter=page.chapter, article_code=page.article_code)
+    order = 0
+    for heading_col in columns:
+        order += 1
+        result.cells.append(_cell(table_id, page, order, None, heading_col.position, "heading", heading_col.label, heading_col.source_line))
+    for tok in table.corner:
+        order += 1
+        result.cells.append(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
+    for number, node in enumerate(nodes, start=1):
+        key = keys[node.row.index]
+        row = node.row
+        if row.code:
+            order += 1
+            result.cells.append(_cell(table_id, page, order, number, None, "code", row.code, row.line))
+        order += 1
+        result.cells.append(_cell(table_id, page, order, number, None, "label", row.label, row.line))
+        result.lines.append(
+            {
+                "document_id": page.document_id,
+                "table_id": table_id,
+                "row_number": number,
+                "line_id": key.line_id,
+                "parent_line_id": key.parent_line_id,
+                "path": key.path,
+                "chapter": key.chapter,
+                "article_code": key.article_code,
+                "article_name": page.article_name if key.article_code == page.article_code else None,
+                "measure": key.measure,
+                "level": key.level,
+                "label": key.label,
+                "printed_label": row.printed_label,
+                "printed_code": row.code,
+                "sub_article_code": key.sub_article_code,
+                "sub_article_name": key.sub_article_name,
+                "instrument": key.instrument,
+                "regeling": key.regeling,
+                "is_additive": node.is_additive,
+                "source_line": row.line,
+            }
+        )
+        for col, cell in zip(columns, node.cells):
+            if cell.line is not None:
+                order += 1
+                result.cells.append(_cell(table_id, page, order, number, col.position, "value", cell.value.raw, cell.line))
+            result.amounts.append(
+                {
+                    "document_id": page.document_id,
+                    "table_id": table_id,
+                    "table_kind": table.kind,
+                    "line_id": key.line_id,
+                    "measure": key.measure,
+                    "printed_label": row.printed_label,
+                    "row_number": number,
+                    "column_position": col.position,
+                    "column_label": col.label,
+                    "column_kind": col.kind,
+                    "fiscal_year": col.fiscal_year,
+                    "amount_thousand_eur": cell.value.amount,
+                    "raw_value": labels.clean(cell.value.raw),
+                    "value_status": cell.value.status,
+                    "source_line": cell.line if cell.line is not None else row.line,
+                }
+            )
+
+
+def _flexibility_table(table: RawTable, table_id: str, page: PageIdentity, record: dict, result: PageResult) -> None:
+    years = [h for h in table.headings if re.fullmatch(r"(?:19|20)\d{2}", h.text.strip())]
+    if not years:
+        raise TableRejected(table.first_line, "flexibility table without a year heading")
+    order = 0
+    for heading in table.headings:
+        order += 1
+        result.cells.append(_cell(table_id, page, order, None, None, "heading", heading.text, heading.source_line))
+    shares: dict[int, list[tuple[str, float, int]]] = {int(y.text): [] for y in years}
+    category: tuple[str, int] | None = None
+    values: list = []
+    rows: list[tuple[str, int, list]] = []
+    for tok in table.body:
+        if tok.kind == GAP:
+            continue
+        if tok.kind == LABEL:
+            if category is not None:
+                rows.append((category[0], category[1], values))
+            category, values = (tok.text, tok.line), []
+        elif tok.kind in (PERCENT, VALUE):
+            if category is None:
+                raise TableRejected(tok.line, f"line {tok.line}: share {tok.text.strip()!r} before any category")
+            values.append(tok)
+        else:
+            raise TableRejected(tok.line, f"line {tok.line}: unexpected cell {tok.text.strip()!r} in a flexibility table")
+    if category is not None:
+        rows.append((category[0], category[1], values))
+    while rows and not rows[-1][2]:
+        rows.pop()  # a prose heading after the table
+    number = 0
+    for label, line, cells in rows:
+        number += 1
+        order += 1
+        result.cells.append(_cell(table_id, page, order, number, None, "label", label, line))
+        percents = [c for c in cells if c.kind == PERCENT]
+        for position, c in enumerate(cells, start=1):
+            order += 1
+            result.cells.append(_cell(table_id, page, order, number, position, "value", c.text, c.line))
+        if not percents:
+            continue  # an amount row (e.g. the total budget): kept as cells
+        if len(percents) != len(years):
+            raise TableRejected(line, f"line {line}: {len(percents)} shares for {len(years)} year columns")
+        key = labels.normalise_label(label)
+        canonical = FLEX_CATEGORIES.get(key, key)
+        for year, c in zip(years, percents):
+            shares[int(year.text)].append((canonical, parse_percentage(c.text) or 0.0, c.line))
+    if not any(shares.values()):
+        raise TableRejected(table.first_line, "flexibility table without shares")
+    for year, entries in shares.items():
+        total = round(sum(share for _, share, _ in entries), 6)
+        if abs(total - 100) > 1:
+            raise TableRejected(entries[0][2] if entries else table.first_line, f"flexibility shares for {year} add up to {total}%, not 100%")
+        if total != 100:
+            result.warnings.append(_warning(page, "rounding", f"table {table.ordinal}: flexibility shares for {year} add up to {total}% (rounding)"))
+        for category_name, share, line in entries:
+            result.flexibility.append(
+                {
+                    "document_id": page.document_id,
+                    "table_id": table_id,
+                    "article_code": page.article_code or _article_from_caption(table.caption),
+                    "fiscal_year": year,
+                    "category": category_name,
+                    "share_pct": share,
+                    "source_line": line,
+                }
+            )
+    record["n_rows"] = number
+    record["n_columns"] = len(years)
+    record["status"] = LOADED
+
+
+def _article_from_caption(caption: str | None) -> str | None:
+    match = re.search(r"\bart(?:ikel|\.)\s*(\d{1,3}[a-z]?)\b", caption or "", re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+__all__ = ["PageResult", "parse_page", "derive_budget_year", "LOADED", "REJECTED", "KEPT_AS_CELLS", "stable_id"]

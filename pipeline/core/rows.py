@@ -1,0 +1,220 @@
+"""Rows of a table body: code, label and value cells placed into columns.
+
+A row is an optional code cell, a label cell (code and label may share one cell) and up to one
+value cell per column. Gaps (whitespace-only lines, empty pipe cells) stand for any number of
+empty cells, so a row with fewer values than columns is placed by enumerating where its gaps
+can hide the missing cells; the column identities then discard placements that do not add up.
+A row whose placement stays open is returned with all its candidate placements, for the
+hierarchy search to settle or reject.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from pipeline.core import labels
+from pipeline.core.columns import Identity
+from pipeline.core.tables import CODE, DECIMAL, GAP, LABEL, PERCENT, STRAY, VALUE, Token
+from pipeline.core.values import BLANK, CellValue
+
+MAX_PLACEMENTS = 64
+
+
+class RowError(ValueError):
+    """The body cannot be read as rows; the message names the line."""
+
+
+@dataclass(slots=True)
+class Cell:
+    value: CellValue
+    line: int | None
+
+
+@dataclass(slots=True)
+class Row:
+    index: int  # 1-based, in printed order
+    code: str | None
+    label: str  # as printed (code removed)
+    line: int  # the line of the label cell
+    items: list[Token] = field(default_factory=list)  # value and gap tokens, in order
+    placements: list[list[Cell]] = field(default_factory=list)
+
+    @property
+    def printed_label(self) -> str:
+        return labels.display_label(self.label)
+
+    @property
+    def measure(self) -> str | None:
+        return labels.measure_of(self.label) if self.code is None or not labels.SUB_ARTICLE_CODE_RE.match(self.code) else None
+
+    @property
+    def is_waarvan(self) -> bool:
+        return labels.is_waarvan(self.label)
+
+    @property
+    def n_values(self) -> int:
+        return sum(1 for t in self.items if t.kind in (VALUE, DECIMAL))
+
+    @property
+    def has_values(self) -> bool:
+        return self.n_values > 0
+
+
+def split_rows(body: list[Token], n_columns: int | None) -> list[Row]:
+    """Group body tokens into rows. `n_columns` decides whether a bare integer after a full
+    row is a value or the article code of the next row (tables that cover a whole chapter)."""
+    rows: list[Row] = []
+    pending_code: Token | None = None
+    current: Row | None = None
+    tokens = [t for t in body if t.kind != STRAY]
+    for k, tok in enumerate(tokens):
+        if tok.new_row and current is not None and pending_code is None:
+            current = None  # pipe tables: a printed row never continues on the next line
+        if tok.kind == VALUE and _is_article_code(tokens, k, current, n_columns):
+            tok.kind = CODE
+        if tok.kind == CODE:
+            if pending_code is not None:
+                raise RowError(f"line {tok.line}: two code cells in a row ({pending_code.text!r}, {tok.text!r})")
+            pending_code = tok
+            continue
+        if tok.kind in (LABEL, PERCENT):
+            code, label = labels.split_code_and_label(tok.text)
+            if pending_code is not None:
+                if code is not None:
+                    label = tok.text.strip()
+                code = labels.clean(pending_code.text)
+                pending_code = None
+            current = Row(len(rows) + 1, code, label, tok.line)
+            rows.append(current)
+            continue
+        # value, decimal or gap
+        if pending_code is not None:
+            if tok.kind == GAP:
+                continue
+            raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
+        if current is None:
+            if tok.kind == GAP:
+                continue
+            raise RowError(f"line {tok.line}: value {tok.text.strip()!r} before any row label")
+        current.items.append(tok)
+    if pending_code is not None:
+        raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
+    # Trailing rows without values are the headings of the prose after the table.
+    while rows and not rows[-1].has_values:
+        rows.pop()
+    return rows
+
+
+def _is_article_code(tokens: list[Token], k: int, current: Row | None, n_columns: int | None) -> bool:
+    tok = tokens[k]
+    if tok.value is None or tok.value.status != "number" or not labels.ARTICLE_CODE_RE.match(tok.text.strip()):
+        return False
+    nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+    if nxt is None or nxt.kind != LABEL or labels.measure_of(nxt.text) and not tok.new_row:
+        return False
+    if tok.new_row:
+        return True
+    return current is None or (n_columns is not None and current.n_values >= n_columns)
+
+
+def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:
+    """Fill `row.placements` with every placement of its values that its gaps and the column
+    identities allow. Raises RowError when none does."""
+    values = [t for t in row.items if t.kind in (VALUE, DECIMAL)]
+    k = len(values)
+    if k > n_columns:
+        raise RowError(f"line {row.line}: row {row.printed_label!r} has {k} value cells for {n_columns} columns")
+    if k == n_columns:
+        row.placements = [[Cell(_value_of(t), t.line) for t in values]]
+        return
+    # Gap slots: where empty cells may hide. Before the first value, between values, after the last.
+    slots_with_gap = [False] * (k + 1)
+    seen_values = 0
+    for tok in row.items:
+        if tok.kind == GAP:
+            slots_with_gap[seen_values] = True
+        else:
+            seen_values += 1
+    missing = n_columns - k
+    if k == 0:
+        row.placements = [[Cell(CellValue(BLANK, None, ""), None) for _ in range(n_columns)]]
+        return
+    # A gap before or between values always hides at least one empty cell; the gap after the
+    # last value may be only the spacer before the next row.
+    open_slots = [i for i, has_gap in enumerate(slots_with_gap) if has_gap]
+    minimum = [1 if slot < k else 0 for slot in open_slots]
+    if not open_slots:
+        # No gap marks where the empty cells are (a ragged row): any slot may hold them.
+        open_slots = list(range(k + 1))
+        minimum = [0] * len(open_slots)
+    if sum(minimum) > missing:
+        minimum = [0] * len(open_slots)
+    placements = []
+    for free in _distributions(missing - sum(minimum), len(open_slots)):
+        split = [a + b for a, b in zip(free, minimum)]
+        blanks_before = [0] * (k + 1)
+        for slot, count in zip(open_slots, split):
+            blanks_before[slot] = count
+        cells: list[Cell] = []
+        for i, tok in enumerate(values):
+            cells.extend(Cell(CellValue(BLANK, None, ""), None) for _ in range(blanks_before[i]))
+            cells.append(Cell(_value_of(tok), tok.line))
+        cells.extend(Cell(CellValue(BLANK, None, ""), None) for _ in range(blanks_before[k]))
+        if identities_hold(cells, identities):
+            placements.append(cells)
+        if len(placements) > MAX_PLACEMENTS:
+            raise RowError(f"line {row.line}: row {row.printed_label!r} has too many possible placements of its {k} values")
+    if not placements:
+        raise RowError(
+            f"line {row.line}: the {k} values of row {row.printed_label!r} cannot be placed in {n_columns} columns "
+            "so that the column identities hold"
+        )
+    row.placements = placements
+
+
+def _value_of(tok: Token) -> CellValue:
+    if tok.value is not None:
+        return tok.value
+    return CellValue("decimal_comma", None, tok.text)
+
+
+def _distributions(total: int, parts: int):
+    if parts == 1:
+        yield (total,)
+        return
+    for combo in itertools.combinations(range(total + parts - 1), parts - 1):
+        prev = -1
+        split = []
+        for c in combo:
+            split.append(c - prev - 1)
+            prev = c
+        split.append(total + parts - 1 - prev - 1)
+        yield tuple(split)
+
+
+def tolerance(n_terms: int) -> float:
+    """Published cells are rounded one by one: a sum of n may be off by max(1, n/2)."""
+    return max(1.0, n_terms / 2)
+
+
+def identity_difference(cells: list[Cell], identity: Identity) -> int | None:
+    """target - signed sum of terms, or None when a term is missing (blank, pm, n/a)."""
+    target = cells[identity.target - 1].value.amount
+    if target is None:
+        return None
+    total = 0
+    for pos, sign in identity.terms:
+        amount = cells[pos - 1].value.amount
+        if amount is None:
+            return None
+        total += sign * amount
+    return target - total
+
+
+def identities_hold(cells: list[Cell], identities: list[Identity]) -> bool:
+    for identity in identities:
+        diff = identity_difference(cells, identity)
+        if diff is not None and abs(diff) > tolerance(len(identity.terms)):
+            return False
+    return True

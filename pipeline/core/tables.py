@@ -1,0 +1,429 @@
+"""Find the tables on a page and read their cells.
+
+A page is a sequence of lines. Three text shapes carry tables:
+  cell_per_line  one cell per line, cells separated by blank lines; a whitespace-only line is a
+                 *gap*: one or more empty cells whose number the text does not tell
+  pipe           a markdown pipe table (`a | b |` rows under a `---|---` line)
+  run_together   cells concatenated without separators (`Verplichtingen0000000`): detected, never split
+This module finds table regions (caption, headings, body cells) and classifies every cell; it
+does not decide what the rows mean. See `rows.py` and `hierarchy.py` for that.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.core import labels
+from pipeline.core.columns import Heading, is_heading_cell
+from pipeline.core.values import CellValue, clean, is_decimal_comma, parse_percentage, parse_value
+
+# Token kinds
+GAP = "gap"
+VALUE = "value"
+DECIMAL = "decimal_comma"
+PERCENT = "percentage"
+CODE = "code"
+LABEL = "label"
+STRAY = "stray_heading"
+
+# Table kinds
+BUDGET = "budget"
+APPARAAT = "apparaat"
+FLEXIBILITY = "flexibility"
+BEGROTINGSSTAAT = "begrotingsstaat"
+VERDIEPINGSBIJLAGE = "verdiepingsbijlage"
+BELEIDSPRESTATIES = "beleidsprestaties"
+OTHER = "other"
+FACT_KINDS = (BUDGET, APPARAAT)
+TABLE_KINDS = (BUDGET, APPARAAT, FLEXIBILITY, BEGROTINGSSTAAT, VERDIEPINGSBIJLAGE, BELEIDSPRESTATIES, OTHER)
+
+CELL_PER_LINE = "cell_per_line"
+PIPE = "pipe"
+RUN_TOGETHER = "run_together"
+
+_BOILERPLATE = (
+    "base description which applies to whole site",
+    "+toon begrotingsfasen",
+    "licence",
+    "direct naar (in deze pagina): inhoud, zoekveld of menu.",
+)
+_PIPE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|*\s*$")
+_UNIT_RE = re.compile(r"^\(?\s*(?:bedragen\s+)?(?:x|×)\s*€\s*(?P<unit>1[ .]?000|1\s*mln|1\s*miljoen|mln|miljoen)\s*\)?$", re.IGNORECASE)
+_UNIT_INLINE_RE = re.compile(r"(?:x|×)\s*€\s*(?P<unit>1[ .]?000(?:[ .]000)?|1\s*mln|mln|miljoen|1\s*miljoen)", re.IGNORECASE)
+_CAPTION_KIND_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"budgetflexibiliteit", FLEXIBILITY),
+    (r"apparaatsuitgaven|apparaatuitgaven", APPARAAT),
+    (r"budgettaire gevolgen van beleid", BUDGET),
+    (r"begrotingsstaat", BEGROTINGSSTAAT),
+    (r"verdiepingsbijlage", VERDIEPINGSBIJLAGE),
+    (r"beleidsprestatie|kengetal|prestatie-?indicator|doelstelling", BELEIDSPRESTATIES),
+)
+# A label glued to a number ("Verplichtingen0000000", "...onvoorzien2005200620072008"), or a
+# measure label followed by numbers on its own line: the run-together shape.
+_RUN_TOGETHER_RE = re.compile(r"[^\W\d_]\d{2,}\s*$|^(?:verplichtingen|uitgaven|ontvangsten):?\s+[\d\u2013\-]", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Token:
+    kind: str
+    text: str
+    line: int
+    value: CellValue | None = None
+    new_row: bool = False  # pipe tables: the first token of a printed row
+
+
+@dataclass(slots=True)
+class RawTable:
+    """A table region of a page, its cells classified but not yet interpreted."""
+
+    ordinal: int
+    kind: str
+    shape: str
+    caption: str | None
+    caption_line: int | None
+    first_line: int
+    last_line: int
+    unit: str | None
+    headings: list[Heading] = field(default_factory=list)
+    corner: list[Token] = field(default_factory=list)
+    body: list[Token] = field(default_factory=list)
+    problem: str | None = None
+
+    @property
+    def table_number(self) -> str | None:
+        if not self.caption:
+            return None
+        match = re.search(r"\bTabel\s+([A-Z]?\d+(?:\.\d+)?[a-z]?)", self.caption)
+        return match.group(1) if match else None
+
+
+@dataclass(slots=True)
+class _Cell:
+    text: str
+    line: int
+    is_gap: bool = False
+    pipe_rows: list[tuple[int, list[str]]] | None = None  # a whole pipe block
+    pipe_header: tuple[int, list[str]] | None = None
+
+
+def normalise_text(text: str) -> str:
+    """UTF-8 text as published: drop a BOM, fold CRLF / CR line endings."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_pipe(line: str) -> list[str]:
+    parts = line.split("|")
+    if parts and parts[-1].strip() == "":
+        parts = parts[:-1]
+    return [p for p in parts]
+
+
+def _cells(lines: list[str]) -> list[_Cell]:
+    cells: list[_Cell] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        if i + 1 < n and "|" in line and _PIPE_SEPARATOR_RE.match(lines[i + 1]):
+            header = (i + 1, [clean(c) for c in _split_pipe(line)])
+            rows = []
+            j = i + 2
+            while j < n and "|" in lines[j]:
+                rows.append((j + 1, _split_pipe(lines[j])))
+                j += 1
+            cells.append(_Cell(line, i + 1, pipe_rows=rows, pipe_header=header))
+            i = j
+            continue
+        if line == "":
+            pass
+        elif clean(line) == "":
+            if not (cells and cells[-1].is_gap):
+                cells.append(_Cell(line, i + 1, is_gap=True))
+        else:
+            cells.append(_Cell(line, i + 1))
+        i += 1
+    return cells
+
+
+def is_boilerplate(text: str) -> bool:
+    lowered = clean(text).lower()
+    return lowered in _BOILERPLATE or lowered.startswith("• download") or lowered == "download pdf"
+
+
+def is_prose(text: str) -> bool:
+    text = clean(text)
+    if parse_value(text) is not None or is_decimal_comma(text):
+        return False
+    if text.startswith(("•", "- ", "–")) and len(text) > 2:
+        return True
+    words = len(text.split())
+    if len(text) >= 100 and words >= 12:
+        return True
+    return text.endswith((".", ":", ";", "?")) and words >= 6 and not labels.measure_of(text)
+
+
+def caption_kind(text: str) -> str | None:
+    """The table kind a caption names; None when the line is not a caption."""
+    lowered = clean(text).lower()
+    if len(lowered) > 250 or is_prose(text) and not lowered.startswith("tabel"):
+        return None
+    for pattern, kind in _CAPTION_KIND_PATTERNS:
+        if re.search(pattern, lowered):
+            return kind
+    if re.match(r"^(?:[a-z]\d?\.?\s+)?tabel\b", lowered):
+        return OTHER
+    return None
+
+
+def unit_of(text: str) -> str | None:
+    match = _UNIT_RE.match(clean(text)) or _UNIT_INLINE_RE.search(clean(text))
+    if not match:
+        return None
+    unit = match.group("unit").lower()
+    return "x € 1 mln" if "m" in unit else "x € 1.000"
+
+
+def classify(text: str, line: int) -> Token:
+    """Classify one body cell (whitespace-only cells become gaps)."""
+    stripped = clean(text)
+    if not stripped:
+        return Token(GAP, text, line)
+    value = parse_value(text)
+    if value is not None:
+        return Token(VALUE, text, line, value)
+    if is_decimal_comma(text):
+        return Token(DECIMAL, text, line)
+    if parse_percentage(text) is not None:
+        return Token(PERCENT, text, line)
+    if labels.is_stray_heading(text):
+        return Token(STRAY, text, line)
+    if labels.is_code(text):
+        return Token(CODE, text, line)
+    return Token(LABEL, text, line)
+
+
+def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
+    """All table regions of a page, and the lines of numbers found outside any table."""
+    lines = normalise_text(text).split("\n")
+    cells = _cells(lines)
+    tables: list[RawTable] = []
+    used: set[int] = set()
+    i = 0
+    while i < len(cells):
+        cell = cells[i]
+        if cell.pipe_rows is not None:
+            caption, caption_line, kind = _caption_before(cells, i)
+            tables.append(_pipe_table(len(tables) + 1, cell, caption, caption_line, kind))
+            used.add(i)
+            i += 1
+            continue
+        kind = None if cell.is_gap else caption_kind(cell.text)
+        if kind is not None:
+            start = i
+            captions = [cell]
+            j = i + 1
+            while j < len(cells) and (cells[j].is_gap or (cells[j].pipe_rows is None and (caption_kind(cells[j].text) or unit_of(cells[j].text)))):
+                if not cells[j].is_gap:
+                    captions.append(cells[j])
+                j += 1
+            if j < len(cells) and cells[j].pipe_rows is not None:
+                i = j  # the caption of a pipe table: handled with the block
+                continue
+            end = _body_end(cells, j)
+            table = _cell_table(len(tables) + 1, captions, cells[j:end])
+            if table is not None:
+                tables.append(table)
+                used.update(range(start, end))
+                i = end
+                continue
+            used.update(range(start, j))
+            i = j
+            continue
+        if not cell.is_gap and labels.measure_of(cell.text) and i not in used:
+            # A table without a caption: headings run back to the last prose or boilerplate line.
+            start = i
+            while start > 0 and not _is_boundary(cells[start - 1]) and (start - 1) not in used:
+                start -= 1
+            end = _body_end(cells, i)
+            table = _cell_table(len(tables) + 1, [], cells[start:end])
+            if table is not None:
+                tables.append(table)
+                used.update(range(start, end))
+                i = end
+                continue
+        i += 1
+    stray_numbers = [
+        (c.line, c.text)
+        for k, c in enumerate(cells)
+        if k not in used and not c.is_gap and c.pipe_rows is None and _is_stray_number(c.text)
+    ]
+    tables.sort(key=lambda t: t.first_line)
+    for ordinal, table in enumerate(tables, start=1):
+        table.ordinal = ordinal
+    return tables, stray_numbers
+
+
+def _is_stray_number(text: str) -> bool:
+    value = parse_value(text)
+    if value is None:
+        return is_decimal_comma(text)
+    stripped = clean(text)
+    return value.status == "number" and not re.fullmatch(r"(?:19|20)\d{2}", stripped)
+
+
+def _is_boundary(cell: _Cell) -> bool:
+    if cell.is_gap:
+        return False
+    return cell.pipe_rows is not None or is_boilerplate(cell.text) or is_prose(cell.text) or caption_kind(cell.text) is not None
+
+
+def _body_end(cells: list[_Cell], start: int) -> int:
+    j = start
+    while j < len(cells) and not _is_boundary(cells[j]):
+        j += 1
+    return j
+
+
+def _caption_before(cells: list[_Cell], index: int) -> tuple[str | None, int | None, str | None]:
+    j = index - 1
+    while j >= 0 and cells[j].is_gap:
+        j -= 1
+    if j >= 0 and cells[j].pipe_rows is None:
+        text = cells[j].text
+        if unit_of(text) and not caption_kind(text):
+            k = j - 1
+            while k >= 0 and cells[k].is_gap:
+                k -= 1
+            if k >= 0 and caption_kind(cells[k].text):
+                return clean(cells[k].text) + " " + clean(text), cells[k].line, caption_kind(cells[k].text)
+        kind = caption_kind(text)
+        if kind:
+            return clean(text), cells[j].line, kind
+    return None, None, None
+
+
+def _caption_text(captions: list[_Cell]) -> str | None:
+    if not captions:
+        return None
+    main = [c for c in captions if caption_kind(c.text)]
+    best = next((c for c in reversed(main) if clean(c.text).lower().startswith("tabel")), main[-1] if main else captions[0])
+    text = clean(best.text)
+    extra = [clean(c.text) for c in captions if c is not best and unit_of(c.text) and not caption_kind(c.text)]
+    return " ".join([text, *extra])
+
+
+def _kind_from(captions: list[_Cell]) -> str | None:
+    kinds = [caption_kind(c.text) for c in captions]
+    for preferred in (FLEXIBILITY, APPARAAT, BUDGET, BEGROTINGSSTAAT, VERDIEPINGSBIJLAGE, BELEIDSPRESTATIES, OTHER):
+        if preferred in kinds:
+            return preferred
+    return None
+
+
+def _cell_table(ordinal: int, captions: list[_Cell], body: list[_Cell]) -> RawTable | None:
+    kind = _kind_from(captions)
+    caption = _caption_text(captions)
+    unit = next((unit_of(c.text) for c in captions if unit_of(c.text)), None)
+    tokens = [classify(c.text, c.line) for c in body]
+    lines = [c.line for c in captions] + [c.line for c in body]
+    if not lines:
+        return None
+    has_measure = any(t.kind == LABEL and labels.measure_of(t.text) for t in tokens)
+    has_numbers = any(t.kind in (VALUE, DECIMAL, PERCENT) for t in tokens)
+    if kind is None or (kind == OTHER and has_measure):
+        if not has_measure:
+            return None
+        kind = BUDGET
+    if not has_numbers and not has_measure:
+        return None  # a section heading that names a table kind, not a table
+    table = RawTable(
+        ordinal=ordinal,
+        kind=kind,
+        shape=CELL_PER_LINE,
+        caption=caption,
+        caption_line=captions[0].line if captions else None,
+        first_line=min(lines),
+        last_line=max(lines),
+        unit=unit,
+    )
+    for c in [*captions, *body]:
+        if not c.is_gap and _RUN_TOGETHER_RE.search(clean(c.text)) and not caption_kind(c.text):
+            table.shape = RUN_TOGETHER
+            table.problem = (
+                f"line {c.line}: cells run together without separators ({clean(c.text)[:60]!r}); "
+                "the values cannot be split unambiguously"
+            )
+            table.body = tokens
+            return table
+    _split_header(table, tokens)
+    return table
+
+
+def _split_header(table: RawTable, tokens: list[Token]) -> None:
+    """Headings are the cells before the first row; a row starts at a measure label (budget and
+    apparaat tables) or at the first label followed by a value (other kinds)."""
+    first_row = None
+    for k, tok in enumerate(tokens):
+        if tok.kind == LABEL and labels.measure_of(tok.text):
+            first_row = k
+            if k > 0 and tokens[k - 1].kind == CODE:
+                first_row = k - 1
+            break
+    if first_row is None and table.kind not in FACT_KINDS:
+        first_row = _first_labelled_row(tokens)
+    if first_row is None:
+        first_row = len(tokens)
+    for tok in tokens[:first_row]:
+        if tok.kind == GAP:
+            continue
+        if tok.kind == STRAY or (tok.kind == LABEL and not is_heading_cell(tok.text)):
+            table.corner.append(tok)
+        else:
+            table.headings.append(Heading(tok.text, tok.line))
+    table.body = tokens[first_row:]
+
+
+def _first_labelled_row(tokens: list[Token]) -> int | None:
+    for k, tok in enumerate(tokens):
+        if tok.kind == LABEL and not is_heading_cell(tok.text):
+            nxt = next((t for t in tokens[k + 1 :] if t.kind != GAP), None)
+            if nxt is not None and nxt.kind in (VALUE, PERCENT, DECIMAL):
+                return k
+    return None
+
+
+def _pipe_table(ordinal: int, block: _Cell, caption: str | None, caption_line: int | None, kind: str | None) -> RawTable:
+    assert block.pipe_rows is not None and block.pipe_header is not None
+    header_line, header_cells = block.pipe_header
+    tokens: list[Token] = []
+    for line_no, parts in block.pipe_rows:
+        first = True
+        for part in parts:
+            tok = classify(part, line_no)
+            tok.new_row = first
+            first = False
+            tokens.append(tok)
+    has_measure = any(t.kind == LABEL and labels.measure_of(t.text) for t in tokens)
+    if kind is None or (kind == OTHER and has_measure):
+        kind = BUDGET if has_measure else OTHER
+    last = block.pipe_rows[-1][0] if block.pipe_rows else header_line
+    table = RawTable(
+        ordinal=ordinal,
+        kind=kind,
+        shape=PIPE,
+        caption=caption,
+        caption_line=caption_line,
+        first_line=caption_line or header_line,
+        last_line=last,
+        unit=unit_of(caption) if caption else None,
+    )
+    for text in header_cells:
+        if not text:
+            continue
+        if labels.is_stray_heading(text) or not is_heading_cell(text):
+            table.corner.append(Token(STRAY if labels.is_stray_heading(text) else LABEL, text, header_line))
+        else:
+            table.headings.append(Heading(text, header_line))
+    table.body = tokens
+    return table

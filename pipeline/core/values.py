@@ -1,0 +1,88 @@
+"""Value cells: turn the printed text of one table cell into (status, amount).
+
+Statuses (stored as `value_status`):
+  number         a printed amount, e.g. ``107.601``, ``18 046 569``, ``– 1.912``
+  nihil          the word ``nihil``: zero, printed as a word
+  pm             ``pm`` / ``p.m.`` (pro memorie): a placeholder, not a number
+  not_available  ``...``, ``…`` or a lone dash: the figure is not given
+  blank          an empty cell (a whitespace-only line or an empty pipe cell)
+Amounts in millions with a decimal comma (``209,4``) are not values of this dialect: they are
+reported as `decimal_comma` so the table can be rejected instead of misread.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NUMBER = "number"
+NIHIL = "nihil"
+PM = "pm"
+NOT_AVAILABLE = "not_available"
+BLANK = "blank"
+VALUE_STATUSES = (NUMBER, NIHIL, PM, NOT_AVAILABLE, BLANK)
+
+# Hyphen-minus, figure dash, en dash, minus sign (em dash seen in prose only).
+MINUS_SIGNS = "-\u2012\u2013\u2212"
+_SPACE = "[ \u00a0\u202f]"
+_NUMBER_RE = re.compile(
+    rf"^(?P<sign>[{MINUS_SIGNS}]{_SPACE}?)?"
+    rf"(?P<digits>\d{{1,3}}(?:\.\d{{3}})+|\d{{1,3}}(?:{_SPACE}\d{{3}})+|\d+)$"
+)
+_DECIMAL_COMMA_RE = re.compile(rf"^[{MINUS_SIGNS}]?{_SPACE}?\d{{1,3}}(?:[.{_SPACE[1:-1]}]?\d{{3}})*,\d+$")
+_NOT_AVAILABLE = {"...", "\u2026", ". . .", "-", "\u2013", "\u2012", "\u2212", "n.v.t.", "nvt"}
+_PM = {"pm", "p.m.", "p.m", "PM", "P.M."}
+_PERCENT_RE = re.compile(rf"^(?P<num>\d{{1,3}}(?:,\d+)?){_SPACE}?%$")
+
+
+@dataclass(frozen=True, slots=True)
+class CellValue:
+    """The meaning of one printed value cell."""
+
+    status: str
+    amount: int | None
+    raw: str
+
+
+def clean(text: str) -> str:
+    """Strip the cell and fold no-break spaces, which the site uses as ordinary spaces."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+
+
+def parse_value(raw: str) -> CellValue | None:
+    """Read a value cell; None when the text is not a value (a label, a code, a decimal)."""
+    text = clean(raw)
+    if not text:
+        return CellValue(BLANK, None, raw)
+    match = _NUMBER_RE.match(text)
+    if match:
+        digits = re.sub(r"\D", "", match["digits"])
+        amount = int(digits)
+        return CellValue(NUMBER, -amount if match["sign"] else amount, raw)
+    lowered = text.lower()
+    if lowered == "nihil":
+        return CellValue(NIHIL, 0, raw)
+    if text in _PM or lowered in _PM:
+        return CellValue(PM, None, raw)
+    if text in _NOT_AVAILABLE or lowered in _NOT_AVAILABLE:
+        return CellValue(NOT_AVAILABLE, None, raw)
+    return None
+
+
+def is_decimal_comma(raw: str) -> bool:
+    """True for amounts like ``209,4`` or ``– 0,4``: millions, which this pipeline refuses."""
+    return bool(_DECIMAL_COMMA_RE.match(clean(raw)))
+
+
+def parse_percentage(raw: str) -> float | None:
+    """Read a share such as ``26%`` or ``12,5 %``; None when the cell is not a percentage."""
+    match = _PERCENT_RE.match(clean(raw))
+    if not match:
+        return None
+    return float(match["num"].replace(",", "."))
+
+
+def is_bare_integer(raw: str) -> bool:
+    """An unsigned integer without group separators: could be a value or an article code."""
+    text = clean(raw)
+    return text.isdigit()
