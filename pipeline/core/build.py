@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.errors
 
 from pipeline.core import tables as tables_module
-from pipeline.core.documents import resolve_identity
+from pipeline.core.documents import fingerprint, resolve_identity
 from pipeline.core.metadata import ManifestRow, PageIdentity, stable_id
 from pipeline.core.parse import REJECTED, PageResult, parse_page
 from pipeline.core.schemas import (
@@ -26,8 +26,10 @@ from pipeline.core.schemas import (
     FactBudgetFlexibility,
     LoadRejection,
     LoadWarning,
+    SourceFile,
     StagedBudgetLine,
     TableCell,
+    TableColumnIdentity,
     columns_of,
 )
 
@@ -39,11 +41,13 @@ FRAME_MODELS = {
     "stg_budget_line": StagedBudgetLine,
     "fact_budget_amount": FactBudgetAmount,
     "fact_budget_flexibility": FactBudgetFlexibility,
+    "table_column_identity": TableColumnIdentity,
     "load_rejections": LoadRejection,
     "load_warnings": LoadWarning,
+    "source_file": SourceFile,
 }
 # Frames whose rows belong to one table (quarantined together when one row is invalid).
-PER_TABLE_FRAMES = ("stg_budget_line", "fact_budget_amount", "fact_budget_flexibility")
+PER_TABLE_FRAMES = ("stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
 
 
 @dataclass(slots=True)
@@ -52,12 +56,20 @@ class ParsedPage:
     sha256: str
     page: PageIdentity
     result: PageResult
+    size_bytes: int = 0
+    fingerprint: str = ""
     duplicate_of: str | None = None
     rejected_reason: str | None = None
 
 
 def parse_source(key: str, data: bytes, manifest: ManifestRow | None) -> ParsedPage:
     """Identify and parse one page. Undecodable text rejects the whole page, out loud."""
+    parsed = _parse_source(key, data, manifest)
+    parsed.fingerprint = fingerprint(parsed.sha256, manifest)
+    return parsed
+
+
+def _parse_source(key: str, data: bytes, manifest: ManifestRow | None) -> ParsedPage:
     sha = hashlib.sha256(data).hexdigest()
     try:
         text = data.decode("utf-8")
@@ -66,14 +78,14 @@ def parse_source(key: str, data: bytes, manifest: ManifestRow | None) -> ParsedP
         result = PageResult()
         reason = f"{key}: not UTF-8 text (byte {error.start}); the page was not read"
         result.rejections.append(_page_rejection(page, reason, stage="identify"))
-        return ParsedPage(key, sha, page, result, rejected_reason=reason)
+        return ParsedPage(key, sha, page, result, len(data), rejected_reason=reason)
     found = tables_module.find_tables(text)
     page = resolve_identity(key, text, manifest, found)
     result = parse_page(text, page, found)
     for message in page.warnings:
         field_name = message.split(" ", 1)[0]
         result.warnings.insert(0, {"document_id": page.document_id, "source_file": key, "field": field_name, "message": message})
-    return ParsedPage(key, sha, page, result)
+    return ParsedPage(key, sha, page, result, len(data))
 
 
 def _page_rejection(page: PageIdentity, reason: str, *, stage: str) -> dict:
@@ -91,17 +103,19 @@ def _page_rejection(page: PageIdentity, reason: str, *, stage: str) -> dict:
 def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | None = None) -> list[ParsedPage]:
     """Mark pages that repeat another: the same content (sha256) or the same identity.
 
-    `known` maps document_id -> (source_file, sha256) of documents already loaded from other
-    files. Same identity and same content: the later name is a duplicate, loaded once. Same
-    identity, different content: two versions of one page; both are refused, never one guessed.
+    `known` maps document_id -> (source_file, sha256) of documents already loaded from files
+    outside this batch. Same content, or same identity and same content: the later name is a
+    duplicate, loaded once. Same identity, different content: two versions of one page; both
+    are refused, never one guessed.
     """
     known = dict(known or {})
+    known_by_sha = {sha: source for source, sha in known.values()}
     by_sha: dict[str, ParsedPage] = {}
     by_doc: dict[str, list[ParsedPage]] = {}
     for parsed in sorted(pages, key=lambda p: p.key):
         first = by_sha.get(parsed.sha256)
-        if first is not None:
-            parsed.duplicate_of = first.key
+        if first is not None or parsed.sha256 in known_by_sha:
+            parsed.duplicate_of = first.key if first is not None else known_by_sha[parsed.sha256]
             continue
         by_sha[parsed.sha256] = parsed
         by_doc.setdefault(parsed.page.document_id, []).append(parsed)
@@ -132,6 +146,18 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
     rows: dict[str, list[dict]] = {name: [] for name in FRAME_MODELS}
     for parsed in pages:
         page = parsed.page
+        rows["source_file"].append(
+            {
+                "source_file": parsed.key,
+                "sha256": parsed.sha256,
+                "size_bytes": parsed.size_bytes,
+                "fingerprint": parsed.fingerprint,
+                "document_id": page.document_id,
+                "status": "duplicate" if parsed.duplicate_of else "rejected" if parsed.rejected_reason else "loaded",
+                "duplicate_of": parsed.duplicate_of,
+                "validated_fingerprint": None,
+            }
+        )
         if parsed.duplicate_of is not None:
             rows["load_warnings"].append(
                 {"document_id": page.document_id, "source_file": parsed.key, "field": "duplicate",
@@ -166,6 +192,7 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
         rows["stg_budget_line"].extend(result.lines)
         rows["fact_budget_amount"].extend(result.amounts)
         rows["fact_budget_flexibility"].extend(result.flexibility)
+        rows["table_column_identity"].extend(result.identities)
         rows["load_rejections"].extend(result.rejections)
         rows["load_warnings"].extend(result.warnings)
     return {name: _frame(rows[name], FRAME_MODELS[name]) for name in FRAME_MODELS}
@@ -189,6 +216,8 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> ValidationOutcome:
     frames = dict(frames)
     quarantined: dict[str, str] = {}
     for name in PER_TABLE_FRAMES:
+        if name not in frames:
+            continue
         model = FRAME_MODELS[name]
         try:
             frames[name] = model.validate(frames[name], lazy=True)
@@ -235,7 +264,7 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> ValidationOutcome:
             )
         frames["dim_table"] = tables
         frames["load_rejections"] = pd.concat([frames["load_rejections"], pd.DataFrame(new_rejections)], ignore_index=True)
-    for name in FRAME_MODELS:
+    for name in frames:
         if name in PER_TABLE_FRAMES:
             continue
         frames[name] = FRAME_MODELS[name].validate(frames[name], lazy=True)

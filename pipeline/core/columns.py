@@ -58,6 +58,7 @@ class Identity:
 
     target: int
     terms: list[tuple[int, int]] = field(default_factory=list)
+    source: str = "implied"  # or "printed": a formula in the heading
 
     def describe(self, columns: list[Column]) -> str:
         def name(pos: int) -> str:
@@ -241,7 +242,7 @@ def _printed_identities(columns: list[Column]) -> list[Identity]:
                 break
             terms.extend((p, sign) for p in positions)
         if terms:
-            identities.append(Identity(col.position, terms))
+            identities.append(Identity(col.position, terms, "printed"))
     return identities
 
 

@@ -74,13 +74,27 @@ class SourcePage:
     path: Path
     sha256: str
     size_bytes: int
+    fingerprint: str
 
 
-def scan(sources_dir: Path) -> list[SourcePage]:
+def fingerprint(sha256: str, manifest: ManifestRow | None) -> str:
+    """What a page's parse depends on: its bytes, its manifest row and the parser's code."""
+    from pipeline.core import PARSER_VERSION
+
+    row = manifest or ManifestRow(file="")
+    parts = [sha256, PARSER_VERSION, row.source_url, row.chapter, row.budget_year, row.phase, row.article]
+    return stable_id(*parts, length=32)
+
+
+def scan(sources_dir: Path, manifest: dict[str, ManifestRow] | None = None) -> list[SourcePage]:
+    """Every page file with its content hash and fingerprint."""
+    manifest = read_manifest(sources_dir) if manifest is None else manifest
     pages = []
     for path in list_pages(sources_dir):
         data = path.read_bytes()
-        pages.append(SourcePage(page_key(sources_dir, path), path, hashlib.sha256(data).hexdigest(), len(data)))
+        key = page_key(sources_dir, path)
+        sha = hashlib.sha256(data).hexdigest()
+        pages.append(SourcePage(key, path, sha, len(data), fingerprint(sha, manifest.get(key))))
     return pages
 
 

@@ -55,6 +55,7 @@ class PageResult:
     lines: list[dict] = field(default_factory=list)
     amounts: list[dict] = field(default_factory=list)
     flexibility: list[dict] = field(default_factory=list)
+    identities: list[dict] = field(default_factory=list)
     rejections: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     derived_budget_year: int | None = None
@@ -135,6 +136,7 @@ def parse_page(text: str, page: PageIdentity, found: tuple[list[RawTable], list[
             result.lines = [r for r in result.lines if r["table_id"] != table_id]
             result.amounts = [r for r in result.amounts if r["table_id"] != table_id]
             result.flexibility = [r for r in result.flexibility if r["table_id"] != table_id]
+            result.identities = [r for r in result.identities if r["table_id"] != table_id]
             if not any(c["table_id"] == table_id for c in result.cells):
                 _cells_only(table, table_id, page, result)
             result.rejections.append(
@@ -245,6 +247,19 @@ def _budget_table(table: RawTable, table_id: str, page: PageIdentity, budget_yea
             )
     _check_identities(nodes, identities, columns, table, page, result)
     _emit_budget(nodes, columns, table, table_id, page, result)
+    for number, identity in enumerate(identities, start=1):
+        for position, sign in identity.terms:
+            result.identities.append(
+                {
+                    "table_id": table_id,
+                    "document_id": page.document_id,
+                    "identity_number": number,
+                    "target_position": identity.target,
+                    "term_position": position,
+                    "sign": sign,
+                    "source": identity.source,
+                }
+            )
     record["status"] = LOADED
 
 

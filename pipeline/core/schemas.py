@@ -208,3 +208,42 @@ def column_descriptions(model: type[pa.DataFrameModel]) -> dict[str, tuple[str, 
         name: (column.metadata["sql"], column.description or "", bool(column.nullable))
         for name, column in schema.columns.items()
     }
+
+
+class TableColumnIdentity(pa.DataFrameModel):
+    """Column identities of each loaded table: target column = signed sum of term columns."""
+
+    table_id: Series[str] = col("The table the identity holds in.", "VARCHAR")
+    document_id: Series[str] = col("The document the table is on.", "VARCHAR")
+    identity_number: Series[int] = col("1-based number of the identity within its table.", "INTEGER", ge=1)
+    target_position: Series[int] = col("Column that equals the sum (1-based, as printed).", "INTEGER", ge=1)
+    term_position: Series[int] = col("A column in the sum (1-based, as printed).", "INTEGER", ge=1)
+    sign: Series[int] = col("+1 or -1: how the term enters the sum (verschil = realisatie - begroting).", "INTEGER", isin=[1, -1])
+    source: Series[str] = col("printed (a formula such as '(5)=(3+4)' in the heading) or implied (by the sequence of column kinds).", "VARCHAR", isin=["printed", "implied"])
+
+
+class SourceScan(pa.DataFrameModel):
+    """The page files found under BUDGET_SOURCES_DIR by the last scan (internal)."""
+
+    source_file: Series[str] = col("Path of the page under BUDGET_SOURCES_DIR.", "VARCHAR", unique=True)
+    sha256: Series[str] = col("SHA-256 of the file's bytes.", "VARCHAR")
+    size_bytes: Series[int] = col("Size of the file in bytes.", "BIGINT", ge=0)
+    fingerprint: Series[str] = col("Hash of what the parse of this file depends on: its bytes, its manifest row and the parser's code.", "VARCHAR")
+
+
+class SourceFile(pa.DataFrameModel):
+    """Every page file parsed, loaded or not (internal registry, drives incremental runs)."""
+
+    source_file: Series[str] = col("Path of the page under BUDGET_SOURCES_DIR.", "VARCHAR", unique=True)
+    sha256: Series[str] = col("SHA-256 of the file's bytes when it was last parsed.", "VARCHAR")
+    size_bytes: Series[int] = col("Size of the file in bytes.", "BIGINT", ge=0)
+    fingerprint: Series[str] = col("The scan fingerprint the last parse was made from.", "VARCHAR")
+    document_id: Series[str] = col("The document the file is a version of.", "VARCHAR", nullable=True)
+    status: Series[str] = col("loaded, duplicate (another file carries the same page) or rejected.", "VARCHAR", isin=["loaded", "duplicate", "rejected"])
+    duplicate_of: Series[str] = col("For a duplicate: the file the page was loaded from.", "VARCHAR", nullable=True)
+    validated_fingerprint: Series[str] = col("The fingerprint whose parse was last validated; differs from fingerprint while validation is pending.", "VARCHAR", nullable=True)
+
+
+TABLE_MODELS["table_column_identity"] = TableColumnIdentity
+TABLE_MODELS["source_file"] = SourceFile
+TABLE_MODELS["source_scan"] = SourceScan

@@ -1,0 +1,251 @@
+"""Assets: page files -> tables and cells -> budget lines and amounts -> validated -> warehouse.
+
+Each asset keeps its result in the staging database (replacing the rows of the pages it
+covers), so any step can run in its own process, on its own machine, or in a later run.
+"""
+
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from pipeline.core import build, documents
+from pipeline.core.schemas import TABLE_MODELS, columns_of
+from pipeline.defs.resources import BudgetPaths
+from pipeline.store import staging
+from pipeline.store.publish import publish
+
+# One writer at a time: the staging database and the warehouse each allow a single writer.
+POOL = "budget_warehouse"
+
+
+def _connect(db: DuckDBResource):
+    Path(db.database).parent.mkdir(parents=True, exist_ok=True)
+    return db.get_connection()
+
+
+def _preview(frame: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "_(no rows)_")
+
+
+def _schema(name: str) -> dg.TableSchema:
+    from pipeline.core.schemas import column_descriptions
+
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(column, sql_type, description=description)
+            for column, (sql_type, description, _nullable) in column_descriptions(TABLE_MODELS[name]).items()
+        ]
+    )
+
+
+@dg.asset(group_name="extract", kinds={"python", "duckdb"}, pool=POOL)
+def source_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, staging_db: DuckDBResource) -> dg.MaterializeResult:
+    """The page files under BUDGET_SOURCES_DIR and their content hashes.
+
+    Records every file with its SHA-256 and a fingerprint of what its parse depends on (bytes,
+    manifest row, parser code). Pages whose files are gone leave the staging tables here.
+    """
+    sources = budget_paths.sources
+    if not sources.is_dir():
+        raise dg.Failure(f"BUDGET_SOURCES_DIR {sources} is not a folder")
+    manifest = documents.read_manifest(sources)
+    pages = documents.scan(sources, manifest)
+    unlisted = [p.key for p in pages if p.key not in manifest]
+    scan = pd.DataFrame(
+        [(p.key, p.sha256, p.size_bytes, p.fingerprint) for p in pages],
+        columns=columns_of(TABLE_MODELS["source_scan"]),
+    )
+    with _connect(staging_db) as con:
+        staging.ensure_schema(con)
+        known = set(staging.registry(con)["source_file"])
+        gone = sorted(known - set(scan["source_file"]))
+        removed = staging.remove_files(con, gone)
+        con.execute("DELETE FROM source_scan")
+        if len(scan):
+            con.register("scan", scan)
+            con.execute("INSERT INTO source_scan BY NAME SELECT * FROM scan")
+    if unlisted:
+        context.log.warning(f"{len(unlisted)} page(s) not in manifest.csv; metadata derived from the text: {unlisted[:5]}")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(scan),
+            "pages": len(scan),
+            "bytes": int(scan["size_bytes"].sum()) if len(scan) else 0,
+            "pages_not_in_manifest": len(unlisted),
+            "pages_removed": len(gone),
+            "documents_removed": len(removed),
+            "sources_dir": str(sources),
+            "preview": _preview(scan),
+        }
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "page_tables",
+            deps=["source_pages"],
+            group_name="parse",
+            kinds={"python", "duckdb"},
+            description=(
+                "The tables on each page, as cells with row, column and source-line lineage "
+                "(dim_table, table_cell, table_column_identity)."
+            ),
+        ),
+        dg.AssetSpec(
+            "budget_lines",
+            deps=["page_tables"],
+            group_name="parse",
+            kinds={"python", "duckdb"},
+            description=(
+                "Budget lines and amounts with their hierarchy inferred (sums, codes, the instrument "
+                "list and row order), flexibility shares, rejections and warnings; not yet validated."
+            ),
+        ),
+    ],
+    pool=POOL,
+)
+def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, staging_db: DuckDBResource):
+    """Parse the pages whose fingerprint changed since their last parse (all of them the first time).
+
+    One pass over each page finds its tables and reads their cells, rows and hierarchy: the sums
+    that place a ragged row's values are the same sums that infer the tree, so they are one step.
+    """
+    sources = budget_paths.sources
+    manifest = documents.read_manifest(sources)
+    with _connect(staging_db) as con:
+        staging.ensure_schema(con)
+        scan = con.execute("SELECT * FROM source_scan ORDER BY source_file").df()
+        registry = staging.registry(con)
+    previous = registry.set_index("source_file") if len(registry) else pd.DataFrame()
+    todo = [
+        row for row in scan.itertuples(index=False)
+        if row.source_file not in previous.index or previous.loc[row.source_file, "fingerprint"] != row.fingerprint
+    ]
+    todo_files = {row.source_file for row in todo}
+    known = {
+        r.document_id: (r.source_file, r.sha256)
+        for r in registry.itertuples(index=False)
+        if r.status == "loaded" and r.source_file not in todo_files and r.document_id is not None
+    }
+    parsed = []
+    for row in todo:
+        data = (sources / row.source_file).read_bytes()
+        page = build.parse_source(row.source_file, data, manifest.get(row.source_file))
+        if page.sha256 != row.sha256:
+            raise dg.Failure(f"{row.source_file} changed during the run; run again")
+        parsed.append(page)
+    build.deduplicate(parsed, known)
+    frames = build.to_frames(parsed)
+    old_documents = [previous.loc[f, "document_id"] for f in todo_files if f in previous.index and previous.loc[f, "document_id"]]
+    documents_in_scope = sorted(set(frames["dim_document"]["document_id"]) | set(old_documents) | {p.page.document_id for p in parsed})
+    with _connect(staging_db) as con:
+        page_frames = {k: v for k, v in frames.items() if k in staging.PAGE_TABLES}
+        staging.replace_pages(con, page_frames, files=todo_files, document_ids=documents_in_scope, prefix=staging.PARSED_PREFIX)
+        staging.replace_pages(con, {"source_file": frames["source_file"]}, files=todo_files, document_ids=[])
+        # A file that was a duplicate of a changed page must be looked at again.
+        con.execute(
+            "UPDATE source_file SET fingerprint = 'stale' WHERE status = 'duplicate' AND duplicate_of IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(todo_files)],
+        )
+    tables = frames["dim_table"]
+    rejections = frames["load_rejections"]
+    yield dg.MaterializeResult(
+        asset_key="page_tables",
+        metadata={
+            "pages_parsed": len(parsed),
+            "pages_unchanged": len(scan) - len(parsed),
+            "tables": len(tables),
+            "cells": len(frames["table_cell"]),
+            "tables_by_kind": dg.MetadataValue.json(tables["table_kind"].value_counts().to_dict() if len(tables) else {}),
+            "dagster/row_count": len(frames["table_cell"]),
+            "dagster/column_schema": _schema("table_cell"),
+            "preview": _preview(tables[["table_id", "table_kind", "text_shape", "caption", "status"]] if len(tables) else tables),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="budget_lines",
+        metadata={
+            "lines": len(frames["stg_budget_line"]),
+            "amounts": len(frames["fact_budget_amount"]),
+            "flexibility_shares": len(frames["fact_budget_flexibility"]),
+            "rejected_tables": int((tables["status"] == "rejected").sum()) if len(tables) else 0,
+            "rejections": _preview(rejections[["source_file", "source_line", "reason"]], rows=50),
+            "dagster/row_count": len(frames["fact_budget_amount"]),
+            "dagster/column_schema": _schema("fact_budget_amount"),
+            "preview": _preview(frames["fact_budget_amount"]),
+        },
+    )
+
+
+@dg.asset(deps=["budget_lines"], group_name="validate", kinds={"pandas", "duckdb"}, pool=POOL)
+def validated_budget(context: dg.AssetExecutionContext, staging_db: DuckDBResource) -> dg.MaterializeResult:
+    """The parsed frames checked against their pandera models.
+
+    A table with any row that fails its model is quarantined whole (into load_rejections, with
+    the failing check and line); everything else moves to the validated staging tables.
+    """
+    with _connect(staging_db) as con:
+        staging.ensure_schema(con)
+        pending = con.execute(
+            "SELECT source_file, document_id FROM source_file WHERE validated_fingerprint IS DISTINCT FROM fingerprint"
+        ).df()
+        files = list(pending["source_file"])
+        docs = [d for d in pending["document_id"] if d]
+        frames = staging.read_parsed(con, docs, files)
+    outcome = build.validate_frames(frames)
+    with _connect(staging_db) as con:
+        staging.replace_pages(con, outcome.frames, files=files, document_ids=docs)
+        con.execute(
+            "UPDATE source_file SET validated_fingerprint = fingerprint WHERE source_file IN (SELECT unnest(?::VARCHAR[]))",
+            [files],
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "pages_validated": len(files),
+            "amounts_validated": len(outcome.frames["fact_budget_amount"]),
+            "tables_quarantined": len(outcome.quarantined_tables),
+            "quarantined": dg.MetadataValue.json(outcome.quarantined_tables),
+            "dagster/row_count": len(outcome.frames["fact_budget_amount"]),
+        }
+    )
+
+
+@dg.asset(deps=["validated_budget"], group_name="warehouse", kinds={"duckdb"}, pool=POOL)
+def budget_warehouse(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, staging_db: DuckDBResource) -> dg.MaterializeResult:
+    """The served warehouse at BUDGET_WAREHOUSE_PATH: star schema, views and comments.
+
+    Built as a new file from the validated staging tables, checkpointed, then renamed over the
+    served file: readers never block it and never see it half-loaded.
+    """
+    publication = publish(Path(staging_db.database), budget_paths.warehouse)
+    import duckdb
+
+    con = duckdb.connect(str(budget_paths.warehouse), read_only=True)
+    try:
+        rejections = con.execute(
+            "SELECT source_file, table_caption, source_line, reason FROM load_rejections ORDER BY source_file, source_line"
+        ).df()
+        sample = con.execute("SELECT * FROM v_budget_amount LIMIT 10").df()
+    finally:
+        con.close()
+    counts = publication.row_counts
+    return dg.MaterializeResult(
+        metadata={
+            "warehouse": dg.MetadataValue.path(str(publication.path)),
+            "publish_seconds": round(publication.seconds, 3),
+            "documents": counts["dim_document"],
+            "tables": counts["dim_table"],
+            "budget_lines": counts["dim_budget_line"],
+            "amounts": counts["fact_budget_amount"],
+            "flexibility_shares": counts["fact_budget_flexibility"],
+            "rejected": counts["load_rejections"],
+            "rejections": _preview(rejections, rows=50),
+            "dagster/row_count": counts["fact_budget_amount"],
+            "dagster/column_schema": _schema("fact_budget_amount"),
+            "preview": _preview(sample),
+        }
+    )

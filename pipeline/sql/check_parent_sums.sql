@@ -1,0 +1,34 @@
+-- Parents whose printed amount differs from the sum of their additive children by more than
+-- the rounding tolerance max(1, n/2). A blank or not-available child counts as 0; a group row
+-- (printed without values) stands for the sum of its own children; breakdowns never count.
+WITH f AS (
+    SELECT a.table_id, a.line_id, a.column_position, a.amount_thousand_eur AS amount,
+           a.value_status, l.parent_line_id, l.is_additive, a.source_line
+    FROM fact_budget_amount AS a
+    JOIN dim_budget_line AS l USING (line_id)
+),
+group_rows AS (
+    SELECT table_id, line_id FROM f GROUP BY ALL HAVING bool_and(value_status = 'blank')
+),
+raw_child_sums AS (
+    SELECT table_id, parent_line_id AS line_id, column_position, sum(coalesce(amount, 0)) AS total
+    FROM f WHERE is_additive AND parent_line_id IS NOT NULL GROUP BY ALL
+),
+effective AS (
+    SELECT f.table_id, f.line_id, f.column_position, f.parent_line_id, f.is_additive,
+           CASE WHEN g.line_id IS NULL THEN coalesce(f.amount, 0) ELSE coalesce(c.total, 0) END AS amount
+    FROM f
+    LEFT JOIN group_rows AS g ON g.table_id = f.table_id AND g.line_id = f.line_id
+    LEFT JOIN raw_child_sums AS c ON c.table_id = f.table_id AND c.line_id = f.line_id AND c.column_position = f.column_position
+),
+child_sums AS (
+    SELECT table_id, parent_line_id AS line_id, column_position, sum(amount) AS children_sum, count(*) AS n_children
+    FROM effective WHERE is_additive AND parent_line_id IS NOT NULL GROUP BY ALL
+)
+SELECT p.table_id, p.line_id, p.column_position, p.source_line, p.amount AS printed, s.children_sum, s.n_children
+FROM f AS p
+JOIN child_sums AS s USING (table_id, line_id, column_position)
+LEFT JOIN group_rows AS g ON g.table_id = p.table_id AND g.line_id = p.line_id
+WHERE g.line_id IS NULL
+  AND abs(coalesce(p.amount, 0) - s.children_sum) > greatest(1, s.n_children / 2.0)
+ORDER BY p.table_id, p.source_line, p.column_position

@@ -1,0 +1,31 @@
+-- One row per budget line, conformed across documents. A line's attributes come from the
+-- latest document that prints it (budget year, then phase in budget-cycle order), so a renamed
+-- article shows its current name everywhere.
+INSERT INTO dim_budget_line
+SELECT
+    line_id,
+    arg_max(path, doc_order) AS path,
+    arg_max(chapter, doc_order) AS chapter,
+    arg_max(article_code, doc_order) AS article_code,
+    arg_max(article_name, doc_order) FILTER (WHERE article_name IS NOT NULL) AS article_name,
+    arg_max(measure, doc_order) AS measure,
+    arg_max(sub_article_code, doc_order) AS sub_article_code,
+    arg_max(sub_article_name, doc_order) AS sub_article_name,
+    arg_max(instrument, doc_order) AS instrument,
+    arg_max(regeling, doc_order) AS regeling,
+    arg_max(label, doc_order) AS label,
+    arg_max(level, doc_order) AS level,
+    bool_and(is_additive) AS is_additive,
+    arg_max(parent_line_id, doc_order) AS parent_line_id
+FROM (
+    SELECT
+        l.*,
+        -- Latest document first: year, then phase order, then id (a deterministic tie-break).
+        coalesce(d.budget_year, 0) * 100
+            + CASE d.phase WHEN 'OWB' THEN 1 WHEN '1SUPP' THEN 2 WHEN 'PSUPP' THEN 3 WHEN '2SUPP' THEN 4 WHEN 'JV' THEN 5 ELSE 0 END
+            AS doc_order_major,
+        lpad(doc_order_major::VARCHAR, 8, '0') || l.document_id AS doc_order
+    FROM staging.stg_budget_line AS l
+    JOIN staging.dim_document AS d USING (document_id)
+)
+GROUP BY line_id;

@@ -1,0 +1,1 @@
+"""DuckDB: the staging database the assets write to, and atomic publication of the warehouse."""

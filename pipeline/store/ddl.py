@@ -1,0 +1,33 @@
+"""DDL and comments generated from the pandera models (the single source of truth)."""
+
+from __future__ import annotations
+
+from pipeline.core.schemas import column_descriptions, table_description
+
+PRIMARY_KEYS = {
+    "dim_document": ("document_id",),
+    "dim_table": ("table_id",),
+    "dim_budget_line": ("line_id",),
+}
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_table_sql(name: str, model, *, schema: str | None = None) -> str:
+    qualified = f"{schema}.{name}" if schema else name
+    columns = []
+    for column, (sql_type, _description, nullable) in column_descriptions(model).items():
+        columns.append(f"    {column} {sql_type}{'' if nullable else ' NOT NULL'}")
+    key = PRIMARY_KEYS.get(name)
+    if key:
+        columns.append(f"    PRIMARY KEY ({', '.join(key)})")
+    return f"CREATE TABLE IF NOT EXISTS {qualified} (\n" + ",\n".join(columns) + "\n)"
+
+
+def comment_sql(name: str, model, *, kind: str = "TABLE") -> list[str]:
+    statements = [f"COMMENT ON {kind} {name} IS {quote(table_description(model))}"]
+    for column, (_sql_type, description, _nullable) in column_descriptions(model).items():
+        statements.append(f"COMMENT ON COLUMN {name}.{column} IS {quote(description)}")
+    return statements
