@@ -60,9 +60,9 @@ def replace_pages(
             predicates = []
             columns = columns_of(TABLE_MODELS[name])
             if "document_id" in columns:
-                predicates.append("document_id IN (SELECT key FROM scope_keys)")
+                predicates.append("document_id IN (SELECT key::VARCHAR FROM scope_keys)")
             if name in BY_FILE:
-                predicates.append("source_file IN (SELECT key FROM scope_keys)")
+                predicates.append("source_file IN (SELECT key::VARCHAR FROM scope_keys)")
             con.execute(f"DELETE FROM {table} WHERE " + " OR ".join(predicates))
             if len(frame):
                 con.register("incoming", frame[columns])
@@ -85,7 +85,7 @@ def remove_files(con: duckdb.DuckDBPyConnection, files: Iterable[str]) -> list[s
     scope = pd.DataFrame({"key": files})
     con.register("gone_files", scope)
     documents = [r[0] for r in con.execute(
-        "SELECT DISTINCT document_id FROM source_file WHERE source_file IN (SELECT key FROM gone_files) AND status = 'loaded'"
+        "SELECT DISTINCT document_id FROM source_file WHERE source_file IN (SELECT key::VARCHAR FROM gone_files) AND status = 'loaded'"
     ).fetchall()]
     con.unregister("gone_files")
     empty = {name: pd.DataFrame(columns=columns_of(TABLE_MODELS[name])) for name in (*PAGE_TABLES, "source_file")}
@@ -103,9 +103,9 @@ def read_parsed(con: duckdb.DuckDBPyConnection, document_ids: Iterable[str], fil
     try:
         for name in PAGE_TABLES:
             columns = columns_of(TABLE_MODELS[name])
-            predicates = ["document_id IN (SELECT key FROM scope_keys)"]
+            predicates = ["document_id IN (SELECT key::VARCHAR FROM scope_keys)"]
             if name in BY_FILE:
-                predicates.append("source_file IN (SELECT key FROM scope_keys)")
+                predicates.append("source_file IN (SELECT key::VARCHAR FROM scope_keys)")
             frames[name] = con.execute(
                 f"SELECT {', '.join(columns)} FROM {PARSED_PREFIX}{name} WHERE {' OR '.join(predicates)}"
             ).df()

@@ -1,0 +1,249 @@
+"""The whole pipeline: real assets materialized into a real DuckDB file in a temp folder, then queried."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from conftest import ROOT, SEED, SOURCES
+
+from pipeline.definitions import make_definitions
+
+NEGATIVE_PAGES = {
+    "rb_2007_OWB_XIV_LNV_art28_nominaal_onvoorzien_flattened.txt": "run together",
+    "rf_2022_MN_bijlage_IIA_staten_generaal_mln.txt": "decimal comma",
+}
+
+
+def build_with_dagster(sources: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> dg.ExecuteInProcessResult:
+    monkeypatch.setenv("BUDGET_SOURCES_DIR", str(sources))
+    monkeypatch.setenv("BUDGET_WAREHOUSE_PATH", str(warehouse))
+    monkeypatch.delenv("BUDGET_STAGING_PATH", raising=False)
+    job = make_definitions().resolve_job_def("build_warehouse")
+    with dg.DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(instance=instance)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sources, built once for this module into a temp warehouse."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    sources = tmp / "sources"
+    shutil.copytree(SOURCES, sources)
+    target = tmp / "warehouse" / "budget.duckdb"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        result = build_with_dagster(sources, target, monkeypatch)
+    assert result.success
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    return target
+
+
+def query(warehouse: Path, sql: str, *params):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def seed_document(warehouse: Path) -> str:
+    return query(warehouse, "SELECT document_id FROM dim_document WHERE source_file = ?", SEED)[0][0]
+
+
+def test_the_seed_page_is_identified_from_the_manifest(warehouse: Path) -> None:
+    row = query(
+        warehouse,
+        "SELECT chapter, budget_year, phase, article_code, article_name FROM dim_document WHERE source_file = ?",
+        SEED,
+    )
+    assert row == [("VII", 2024, "OWB", "7", "Werkgevers- en bedrijfsvoeringsbeleid")]
+
+
+def test_the_seed_loads_56_table_rows_and_392_amounts(warehouse: Path) -> None:
+    doc = seed_document(warehouse)
+    levels = dict(
+        query(
+            warehouse,
+            """SELECT l.level, count(DISTINCT f.line_id) FROM fact_budget_amount f JOIN dim_budget_line l USING (line_id)
+               WHERE f.document_id = ? GROUP BY 1""",
+            doc,
+        )
+    )
+    assert levels == {"article": 3, "sub_article": 2, "instrument": 8, "regeling": 43}
+    assert query(warehouse, "SELECT count(*) FROM fact_budget_amount WHERE document_id = ?", doc) == [(392,)]
+    measures = query(
+        warehouse,
+        "SELECT DISTINCT f.measure FROM fact_budget_amount f JOIN dim_budget_line l USING (line_id) WHERE document_id = ? AND l.level = 'article' ORDER BY 1",
+        doc,
+    )
+    assert measures == [("ontvangsten",), ("uitgaven",), ("verplichtingen",)]
+
+
+@pytest.mark.parametrize(
+    ("label", "level", "fiscal_year", "expected"),
+    [
+        ("Opdrachten", "instrument", 2025, 66755),
+        ("Uitgaven", "article", 2024, 86189),
+        ("Werkgevers- en bedrijfsvoeringsbeleid", "sub_article", 2022, 59957),
+        ("Ontvangsten", "article", 2022, 2186),
+    ],
+)
+def test_seed_figures_equal_the_document(warehouse: Path, label: str, level: str, fiscal_year: int, expected: int) -> None:
+    rows = query(
+        warehouse,
+        """SELECT amount_thousand_eur FROM v_budget_amount
+           WHERE source_file = ? AND printed_label = ? AND level = ? AND fiscal_year = ?""",
+        SEED, label, level, fiscal_year,
+    )
+    assert rows == [(expected,)]
+
+
+def test_seed_flexibility_shares(warehouse: Path) -> None:
+    rows = query(
+        warehouse,
+        "SELECT category, share_pct FROM fact_budget_flexibility WHERE document_id = ? AND fiscal_year = 2024 ORDER BY share_pct DESC",
+        seed_document(warehouse),
+    )
+    assert rows == [
+        ("bestuurlijk gebonden", 57.0),
+        ("juridisch verplicht", 26.0),
+        ("beleidsmatig gereserveerd", 13.0),
+        ("nog niet ingevuld/vrij te besteden", 4.0),
+    ]
+
+
+def test_the_seed_columns_keep_their_kind_and_printed_heading(warehouse: Path) -> None:
+    rows = query(
+        warehouse,
+        """SELECT DISTINCT column_position, column_label, column_kind, fiscal_year FROM fact_budget_amount
+           WHERE document_id = ? ORDER BY 1""",
+        seed_document(warehouse),
+    )
+    assert rows == [
+        (1, "2022", "realisatie", 2022),
+        (2, "2023", "stand", 2023),
+        (3, "2024", "ontwerpbegroting", 2024),
+        (4, "2025", "raming", 2025),
+        (5, "2026", "raming", 2026),
+        (6, "2027", "raming", 2027),
+        (7, "2028", "raming", 2028),
+    ]
+
+
+def test_every_fact_keeps_its_source_line_and_raw_text(warehouse: Path) -> None:
+    doc = seed_document(warehouse)
+    row = query(
+        warehouse,
+        "SELECT raw_value, source_line, value_status FROM v_budget_amount WHERE document_id = ? AND printed_label = 'Opdrachten' AND fiscal_year = 2025",
+        doc,
+    )
+    assert row == [("66.755", 341, "number")]
+    line = (SOURCES / SEED).read_text(encoding="utf-8").split("\n")[340]
+    assert line.strip() == "66.755"
+
+
+@pytest.mark.parametrize(("page", "reason"), sorted(NEGATIVE_PAGES.items()))
+def test_negative_pages_are_quarantined_with_a_reason_and_load_no_numbers(warehouse: Path, page: str, reason: str) -> None:
+    rejections = query(warehouse, "SELECT table_caption, source_line, reason FROM load_rejections WHERE source_file = ?", page)
+    assert rejections and all(page in r[2] for r in rejections)
+    assert any(reason in r[2] for r in rejections)
+    assert all(r[1] is not None for r in rejections)
+    facts = query(
+        warehouse,
+        "SELECT count(*) FROM fact_budget_amount f JOIN dim_document d USING (document_id) WHERE d.source_file = ?",
+        page,
+    )
+    assert facts == [(0,)]
+
+
+def test_every_positive_page_loads_and_no_table_is_silently_dropped(warehouse: Path) -> None:
+    pages = {p.name for p in SOURCES.glob("*.txt")}
+    documents = {r[0] for r in query(warehouse, "SELECT source_file FROM dim_document")}
+    assert documents == pages
+    statuses = query(warehouse, "SELECT status, count(*) FROM dim_table GROUP BY 1 ORDER BY 1")
+    assert dict(statuses) == {"loaded": 12, "rejected": 2}
+    # A table is loaded, kept as cells, or rejected with a reason in load_rejections.
+    unexplained = query(
+        warehouse,
+        "SELECT table_id FROM dim_table WHERE status = 'rejected' AND table_id NOT IN (SELECT table_id FROM load_rejections WHERE table_id IS NOT NULL)",
+    )
+    assert unexplained == []
+
+
+def test_line_ids_are_deterministic_hashes_of_the_path(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    shutil.copy(SOURCES / SEED, sources / "renamed_seed.txt")
+    (sources / "manifest.csv").write_text("file,source_url,chapter,budget_year,phase,article\nrenamed_seed.txt,,VII,2024,OWB,7\n")
+    other = tmp_path / "other.duckdb"
+    assert build_with_dagster(sources, other, monkeypatch).success
+    first = set(query(warehouse, "SELECT line_id, path FROM dim_budget_line WHERE chapter = 'VII' AND article_code = '7'"))
+    second = set(query(other, "SELECT line_id, path FROM dim_budget_line"))
+    assert first == second and len(first) == 56
+
+
+def test_a_page_missing_from_the_manifest_still_loads_with_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    shutil.copy(SOURCES / SEED, sources / "unlisted.txt")
+    target = tmp_path / "w.duckdb"
+    assert build_with_dagster(sources, target, monkeypatch).success
+    assert query(target, "SELECT chapter, budget_year, phase, article_code FROM dim_document") == [(None, 2024, None, "7")]
+    fields = {r[0] for r in query(target, "SELECT field FROM load_warnings")}
+    assert {"chapter", "phase"} <= fields
+    assert query(target, "SELECT count(*) FROM fact_budget_amount") == [(392,)]
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def cli_env(tmp_path: Path, sources: Path, warehouse: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        BUDGET_SOURCES_DIR=str(sources),
+        BUDGET_WAREHOUSE_PATH=str(warehouse),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+    env.pop("BUDGET_STAGING_PATH", None)
+    (tmp_path / "dagster_home").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", tmp_path / "dagster_home" / "dagster.yaml")
+    return env
+
+
+def test_the_budget_warehouse_console_script_builds_and_summarises(tmp_path: Path, sources_copy: Path) -> None:
+    target = tmp_path / "cli" / "budget.duckdb"
+    exe = Path(sys.executable).with_name("budget-warehouse")
+    result = run([str(exe), "build"], cli_env(tmp_path, sources_copy, target), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "pages:      13" in result.stdout
+    assert "amounts:    871" in result.stdout
+    assert "decimal comma" in result.stdout and "run together" in result.stdout
+    assert query(target, "SELECT count(*) FROM fact_budget_amount") == [(871,)]
+
+
+def test_the_console_script_fails_loudly_when_the_run_fails(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("budget-warehouse")
+    env = cli_env(tmp_path, tmp_path / "no-such-folder", tmp_path / "w.duckdb")
+    result = run([str(exe), "build"], env, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "no-such-folder" in result.stderr
+
+
+def test_the_dagster_cli_materializes_every_asset(tmp_path: Path, sources_copy: Path) -> None:
+    target = tmp_path / "dagster-cli" / "budget.duckdb"
+    env = cli_env(tmp_path, sources_copy, target)
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    validate = run([dagster, "definitions", "validate", "-w", str(ROOT / "workspace.yaml")], env, cwd=ROOT)
+    assert validate.returncode == 0, validate.stderr[-3000:]
+    result = run([dagster, "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"], env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "RUN_SUCCESS" in result.stderr + result.stdout
+    assert query(target, "SELECT count(*) FROM fact_budget_amount") == [(871,)]
+    assert query(target, "SELECT count(*) FROM load_rejections") == [(2,)]
