@@ -36,16 +36,39 @@ def _instance():
 def build(args: argparse.Namespace) -> int:
     _configure(args)
     started = time.perf_counter()
-    from pipeline.definitions import make_definitions
+    import dagster as dg
 
+    from pipeline.definitions import make_definitions
+    from pipeline.defs.partitions import PAGES, contiguous_ranges, range_tags
+    from pipeline.defs.resources import paths_from_env, staging_path
+    from pipeline.defs.sync import plan, registered_fingerprints, scan_sources
+
+    paths = paths_from_env()
+    try:
+        scanned = scan_sources(paths.sources)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     defs = make_definitions()
     job = defs.resolve_job_def("build_warehouse")
     with _instance() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("BUDGET_LOG_LEVEL", "WARNING")}}}},
-        )
+        work = plan(instance, scanned, registered_fingerprints(staging_path(paths)))
+        order = instance.get_dynamic_partitions(PAGES)
+        ranges = contiguous_ranges(order, work.work)
+        run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("BUDGET_LOG_LEVEL", "WARNING")}}}}
+        if ranges:
+            # One run: over the changed pages, or over the span of scattered ones (unchanged
+            # pages inside the span are recognised by their fingerprint and not parsed again).
+            first, last = ranges[0][0], ranges[-1][1]
+            result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=range_tags(first, last))
+        else:
+            # Nothing changed: publish (and check) what staging holds.
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config=run_config,
+                asset_selection=[dg.AssetKey("budget_warehouse")],
+            )
         checks = list(result.get_asset_check_evaluations()) if result.success else []
         if not result.success:
             for event in result.all_events:
@@ -54,13 +77,29 @@ def build(args: argparse.Namespace) -> int:
                     print(f"step {event.step_key} failed: {data.error.message.strip() if data and data.error else ''}", file=sys.stderr)
             print(f"run {result.run_id} failed", file=sys.stderr)
             return 1
-    from pipeline.defs.resources import paths_from_env
-
-    print(summary_text(paths_from_env().warehouse))
+        for key in work.gone:
+            instance.delete_dynamic_partition(PAGES, key)
+    print(summary_text(paths.warehouse))
+    parsed = _metadata_value(result, "page_tables", "pages_parsed")
+    print(
+        f"this run: {len(work.changed)} page(s) new or changed, {len(work.gone)} removed, "
+        f"{len(scanned) - len(work.changed)} unchanged; pages parsed: {parsed}"
+    )
     for check in checks:
         print(f"check {check.check_name}: {'passed' if check.passed else 'FAILED'}")
     print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f} s")
     return 0 if all(c.passed for c in checks) else 1
+
+
+def _metadata_value(result, asset: str, key: str) -> int:
+    """A number from the run's materialization of `asset` (0 when it did not materialize)."""
+    import dagster as dg
+
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key == dg.AssetKey(asset) and key in materialization.metadata:
+            return int(materialization.metadata[key].value)
+    return 0
 
 
 def summary_text(warehouse: Path) -> str:

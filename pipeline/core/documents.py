@@ -88,11 +88,17 @@ def fingerprint(sha256: str, manifest: ManifestRow | None) -> str:
 
 def scan(sources_dir: Path, manifest: dict[str, ManifestRow] | None = None) -> list[SourcePage]:
     """Every page file with its content hash and fingerprint."""
+    keys = [page_key(sources_dir, path) for path in list_pages(sources_dir)]
+    return scan_files(sources_dir, keys, manifest)
+
+
+def scan_files(sources_dir: Path, keys: list[str], manifest: dict[str, ManifestRow] | None = None) -> list[SourcePage]:
+    """These page files with their content hash and fingerprint."""
     manifest = read_manifest(sources_dir) if manifest is None else manifest
     pages = []
-    for path in list_pages(sources_dir):
+    for key in keys:
+        path = sources_dir / key
         data = path.read_bytes()
-        key = page_key(sources_dir, path)
         sha = hashlib.sha256(data).hexdigest()
         pages.append(SourcePage(key, path, sha, len(data), fingerprint(sha, manifest.get(key))))
     return pages

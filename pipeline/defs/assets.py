@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipeline.core import build, documents
 from pipeline.core.schemas import TABLE_MODELS, columns_of
+from pipeline.defs.partitions import pages_partitions, single_run
 from pipeline.defs.resources import BudgetPaths
 from pipeline.store import staging
 from pipeline.store.publish import publish
@@ -41,32 +42,40 @@ def _schema(name: str) -> dg.TableSchema:
     )
 
 
-@dg.asset(group_name="extract", kinds={"python", "duckdb"}, pool=POOL)
+def _scope(context: dg.AssetExecutionContext) -> list[str]:
+    """The page keys this run covers."""
+    return sorted(context.partition_keys)
+
+
+@dg.asset(
+    group_name="extract",
+    kinds={"python", "duckdb"},
+    pool=POOL,
+    partitions_def=pages_partitions,
+    backfill_policy=single_run,
+)
 def source_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, staging_db: DuckDBResource) -> dg.MaterializeResult:
     """The page files under BUDGET_SOURCES_DIR and their content hashes.
 
-    Records every file with its SHA-256 and a fingerprint of what its parse depends on (bytes,
-    manifest row, parser code). Pages whose files are gone leave the staging tables here.
+    Records each page of the run with its SHA-256 and a fingerprint of what its parse depends
+    on (bytes, manifest row, parser code). A page whose file is gone leaves every staging table.
     """
     sources = budget_paths.sources
     if not sources.is_dir():
         raise dg.Failure(f"BUDGET_SOURCES_DIR {sources} is not a folder")
+    keys = _scope(context)
     manifest = documents.read_manifest(sources)
-    pages = documents.scan(sources, manifest)
-    unlisted = [p.key for p in pages if p.key not in manifest]
+    present = [k for k in keys if (sources / k).is_file()]
+    gone = [k for k in keys if k not in set(present)]
+    pages = documents.scan_files(sources, present, manifest)
     scan = pd.DataFrame(
         [(p.key, p.sha256, p.size_bytes, p.fingerprint) for p in pages],
         columns=columns_of(TABLE_MODELS["source_scan"]),
     )
     with _connect(staging_db) as con:
-        staging.ensure_schema(con)
-        known = set(staging.registry(con)["source_file"])
-        gone = sorted(known - set(scan["source_file"]))
         removed = staging.remove_files(con, gone)
-        con.execute("DELETE FROM source_scan")
-        if len(scan):
-            con.register("scan", scan)
-            con.execute("INSERT INTO source_scan BY NAME SELECT * FROM scan")
+        staging.replace_scan(con, scan, keys)
+    unlisted = [p.key for p in pages if p.key not in manifest]
     if unlisted:
         context.log.warning(f"{len(unlisted)} page(s) not in manifest.csv; metadata derived from the text: {unlisted[:5]}")
     return dg.MaterializeResult(
@@ -78,6 +87,7 @@ def source_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
             "pages_removed": len(gone),
             "documents_removed": len(removed),
             "sources_dir": str(sources),
+            "dagster/column_schema": _schema("source_scan"),
             "preview": _preview(scan),
         }
     )
@@ -107,6 +117,8 @@ def source_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
         ),
     ],
     pool=POOL,
+    partitions_def=pages_partitions,
+    backfill_policy=single_run,
 )
 def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, staging_db: DuckDBResource):
     """Parse the pages whose fingerprint changed since their last parse (all of them the first time).
@@ -116,15 +128,23 @@ def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
     """
     sources = budget_paths.sources
     manifest = documents.read_manifest(sources)
+    keys = _scope(context)
     with _connect(staging_db) as con:
         staging.ensure_schema(con)
-        scan = con.execute("SELECT * FROM source_scan ORDER BY source_file").df()
         registry = staging.registry(con)
+        # Pages of this run, and pages that repeated a page of this run (they may load now).
+        scan = staging.scan_for(con, keys)
     previous = registry.set_index("source_file") if len(registry) else pd.DataFrame()
-    todo = [
-        row for row in scan.itertuples(index=False)
+    changed = {
+        row.source_file for row in scan.itertuples(index=False)
         if row.source_file not in previous.index or previous.loc[row.source_file, "fingerprint"] != row.fingerprint
-    ]
+    }
+    # A duplicate is looked at again whenever the page it repeats changes.
+    changed |= {
+        row.source_file for row in scan.itertuples(index=False)
+        if row.source_file in previous.index and previous.loc[row.source_file, "duplicate_of"] in changed
+    }
+    todo = [row for row in scan.itertuples(index=False) if row.source_file in changed]
     todo_files = {row.source_file for row in todo}
     known = {
         r.document_id: (r.source_file, r.sha256)
@@ -146,18 +166,13 @@ def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
         page_frames = {k: v for k, v in frames.items() if k in staging.PAGE_TABLES}
         staging.replace_pages(con, page_frames, files=todo_files, document_ids=documents_in_scope, prefix=staging.PARSED_PREFIX)
         staging.replace_pages(con, {"source_file": frames["source_file"]}, files=todo_files, document_ids=[])
-        # A file that was a duplicate of a changed page must be looked at again.
-        con.execute(
-            "UPDATE source_file SET fingerprint = 'stale' WHERE status = 'duplicate' AND duplicate_of IN (SELECT unnest(?::VARCHAR[]))",
-            [sorted(todo_files)],
-        )
     tables = frames["dim_table"]
     rejections = frames["load_rejections"]
     yield dg.MaterializeResult(
         asset_key="page_tables",
         metadata={
             "pages_parsed": len(parsed),
-            "pages_unchanged": len(scan) - len(parsed),
+            "pages_unchanged": len(keys) - len(parsed),
             "tables": len(tables),
             "cells": len(frames["table_cell"]),
             "tables_by_kind": dg.MetadataValue.json(tables["table_kind"].value_counts().to_dict() if len(tables) else {}),
@@ -181,7 +196,14 @@ def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
     )
 
 
-@dg.asset(deps=["budget_lines"], group_name="validate", kinds={"pandas", "duckdb"}, pool=POOL)
+@dg.asset(
+    deps=["budget_lines"],
+    group_name="validate",
+    kinds={"pandas", "duckdb"},
+    pool=POOL,
+    partitions_def=pages_partitions,
+    backfill_policy=single_run,
+)
 def validated_budget(context: dg.AssetExecutionContext, staging_db: DuckDBResource) -> dg.MaterializeResult:
     """The parsed frames checked against their pandera models.
 
@@ -214,7 +236,14 @@ def validated_budget(context: dg.AssetExecutionContext, staging_db: DuckDBResour
     )
 
 
-@dg.asset(deps=["validated_budget"], group_name="warehouse", kinds={"duckdb"}, pool=POOL)
+@dg.asset(
+    deps=["validated_budget"],
+    group_name="warehouse",
+    kinds={"duckdb"},
+    pool=POOL,
+    # Unpartitioned (it publishes every page), but one run per range of pages with the rest.
+    backfill_policy=single_run,
+)
 def budget_warehouse(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, staging_db: DuckDBResource) -> dg.MaterializeResult:
     """The served warehouse at BUDGET_WAREHOUSE_PATH: star schema, views and comments.
 

@@ -46,6 +46,9 @@ def paths_from_env() -> BudgetPaths:
     )
 
 
+def staging_path(paths: BudgetPaths) -> Path:
+    return Path(os.environ.get("BUDGET_STAGING_PATH") or staging_path_for(paths.warehouse_path)).absolute()
+
+
 def staging_from_env(paths: BudgetPaths) -> DuckDBResource:
-    staging = os.environ.get("BUDGET_STAGING_PATH") or str(staging_path_for(paths.warehouse_path))
-    return DuckDBResource(database=str(Path(staging).absolute()))
+    return DuckDBResource(database=str(staging_path(paths)))

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from pipeline.core.schemas import TABLE_MODELS, columns_of
+from pipeline.core.schemas import TABLE_MODELS, column_descriptions, columns_of
 from pipeline.store.ddl import create_table_sql
+from pipeline.store.hooks import pause
 
 # Results of parsing, before validation; the validated tables carry the same names unprefixed.
 PARSED_PREFIX = "parsed_"
@@ -34,11 +35,31 @@ BY_FILE = {"load_rejections", "load_warnings", "source_file", "dim_document"}
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    existing = _existing_columns(con)
     for name in (*PAGE_TABLES, "source_file", "source_scan"):
         model = TABLE_MODELS[name]
-        con.execute(create_table_sql(name, model))
-        if name in PAGE_TABLES:
-            con.execute(create_table_sql(PARSED_PREFIX + name, model).replace("PRIMARY KEY", "UNIQUE"))
+        tables = [name, PARSED_PREFIX + name] if name in PAGE_TABLES else [name]
+        for table in tables:
+            if table not in existing:
+                sql = create_table_sql(table, model)
+                con.execute(sql.replace("PRIMARY KEY", "UNIQUE") if table != name else sql)
+                continue
+            # A staging database made by an older version: add the columns the models gained
+            # (empty until the pages are parsed again, which a new parser version forces).
+            for column, (sql_type, _description, _nullable) in column_descriptions(model).items():
+                if column not in existing[table]:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+
+
+def _existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = current_schema()"
+    ).fetchall()
+    columns: dict[str, set[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, set()).add(column)
+    return columns
 
 
 def replace_pages(
@@ -68,6 +89,7 @@ def replace_pages(
                 con.register("incoming", frame[columns])
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
                 con.unregister("incoming")
+        pause("staging_write")  # test-only (pipeline.store.hooks)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -117,3 +139,46 @@ def read_parsed(con: duckdb.DuckDBPyConnection, document_ids: Iterable[str], fil
 def registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ensure_schema(con)
     return con.execute("SELECT * FROM source_file ORDER BY source_file").df()
+
+
+def _keys_frame(keys: Iterable[str]) -> pd.DataFrame:
+    return pd.DataFrame({"key": pd.Series(sorted(set(keys)), dtype="object")})
+
+
+def replace_scan(con: duckdb.DuckDBPyConnection, scan: pd.DataFrame, keys: Iterable[str]) -> None:
+    """Record the scan of these page keys (a key without a row is a page whose file is gone)."""
+    ensure_schema(con)
+    con.register("scan_keys", _keys_frame(keys))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM source_scan WHERE source_file IN (SELECT key::VARCHAR FROM scan_keys)")
+        if len(scan):
+            con.register("scan_rows", scan)
+            con.execute("INSERT INTO source_scan BY NAME SELECT * FROM scan_rows")
+            con.unregister("scan_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("scan_keys")
+
+
+def scan_for(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> pd.DataFrame:
+    """The scanned pages of these keys, plus the pages registered as duplicates of them (when
+    the page they repeat changes, they may carry the page now)."""
+    ensure_schema(con)
+    con.register("wanted_keys", _keys_frame(keys))
+    try:
+        return con.execute(
+            """
+            SELECT * FROM source_scan
+            WHERE source_file IN (SELECT key::VARCHAR FROM wanted_keys)
+               OR source_file IN (
+                    SELECT source_file FROM source_file
+                    WHERE status = 'duplicate' AND duplicate_of IN (SELECT key::VARCHAR FROM wanted_keys))
+            ORDER BY source_file
+            """
+        ).df()
+    finally:
+        con.unregister("wanted_keys")
