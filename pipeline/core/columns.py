@@ -190,23 +190,26 @@ def _spanning_columns(texts: list[Heading], years: list[Heading], n_columns: int
 
 def _text_columns(texts: list[Heading], n_columns: int, default_year: int | None) -> list[Column]:
     """Suppletoire layouts: one heading per column, except a two-level 2SUPP heading whose
-    sub-column headings follow the last numbered heading but whose values come before it."""
+    sub-column headings follow the last numbered heading but whose values come before it.
+    The two-level heading is read from the headings themselves (two sub-headings without a year
+    after the last numbered heading, under a numbered mutatie heading without a formula), so a
+    row with a value too many cannot turn it into flat columns."""
     heads = list(texts)
     parent_index: int | None = None
-    if len(heads) == n_columns + 1:
-        numbered = [i for i, h in enumerate(heads) if _marker(h.text) is not None]
-        if numbered:
-            last = numbered[-1]
-            trailing = heads[last + 1 :]
-            candidates = [
-                i for i in numbered
-                if kind_of_heading(heads[i].text) == MUTATIE and not _FORMULA_RE.search(heads[i].text)
-            ]
-            if len(trailing) == 2 and candidates:
-                parent_index = candidates[-1]
-                parent = heads[parent_index]
-                subs = [Heading(f"{parent.text}: {s.text}", s.source_line) for s in trailing]
-                heads = heads[:parent_index] + subs + heads[parent_index + 1 : last + 1]
+    numbered = [i for i, h in enumerate(heads) if _marker(h.text) is not None]
+    if numbered:
+        last = numbered[-1]
+        trailing = heads[last + 1 :]
+        candidates = [
+            i for i in numbered
+            if kind_of_heading(heads[i].text) == MUTATIE and not _FORMULA_RE.search(heads[i].text)
+        ]
+        without_years = not any(_year(h.text) for h in trailing)
+        if len(trailing) == 2 and candidates and (without_years or len(heads) == n_columns + 1):
+            parent_index = candidates[-1]
+            parent = heads[parent_index]
+            subs = [Heading(f"{parent.text}: {s.text}", s.source_line) for s in trailing]
+            heads = heads[:parent_index] + subs + heads[parent_index + 1 : last + 1]
     if len(heads) != n_columns:
         raise HeadingError(f"{len(heads)} column headings for {n_columns} value columns")
     columns = []

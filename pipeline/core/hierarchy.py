@@ -7,10 +7,15 @@ Article totals (Verplichtingen, Uitgaven, Ontvangsten) > artikelonderdeel > fina
   * sums (hard): every parent with printed values equals the sum of its children in every column,
     within max(1, n/2) for n children; a not-available or blank cell counts as 0 in a sum;
     a group row without values stands for the sum of its children and needs at least one;
-  * row order (soft): a row continues the sibling list of the row before it unless a sum says
-    otherwise, and rows are not nested under leaf-type rows without need.
+  * row order (soft): a row continues the sibling list of the row before it (or opens the list
+    of children of that row) unless a code or a sum says otherwise, and rows without a code are
+    not nested under leaf-type rows without need. Readings are compared row by row, in printed
+    order: the first row where two readings differ decides, in favour of the one that keeps to
+    the row order there (a zero row that could close its parent's list early or late belongs to
+    the list it follows).
 It searches depth-first with backtracking over every reading (and every open placement of a
-ragged row), keeps the readings of least soft cost, and rejects the table when two remain.
+ragged row), keeps the readings that keep to the row order best, and rejects the table when two
+remain.
 "Waarvan" rows break down the nearest row above that is not itself a waarvan row; they are kept
 as non-additive breakdowns and never enter a sum.
 """
@@ -203,6 +208,9 @@ class _Search:
         self.best_cost: int | None = None
         self.solutions: list[tuple[dict[int, int], dict[int, list[Cell]]]] = []
         self.ranks = [known_rank(r) for r in rows]
+        # Row-order costs weigh more the earlier the row: a step costs at most 2, so with weights
+        # 3**(rows left) comparing totals compares the readings row by row (lexicographically).
+        self.weights = [3 ** (len(rows) - i) for i in range(len(rows))]
         self.failure: str | None = None
         self.failure_row = -1
 
@@ -215,12 +223,14 @@ class _Search:
         chosen: dict[int, list[Cell]] = {self.root.index: root_cells}
         self._dfs(0, [root], parents, chosen, 0, None)
         if not self.solutions:
-            where = self.rows[self.failure_row] if 0 <= self.failure_row < len(self.rows) else self.root
-            detail = f": {self.failure}" if self.failure else ""
+            explanation = self._explain()
+            if explanation is None:
+                where = self.rows[self.failure_row] if 0 <= self.failure_row < len(self.rows) else self.root
+                explanation = f"first conflict near line {where.line} ({where.printed_label!r})" + (f": {self.failure}" if self.failure else "")
             raise HierarchyError(
                 f"lines {self.root.line}-{(self.rows[-1].line if self.rows else self.root.line)}: no reading of the rows under "
                 f"{self.root.printed_label!r} has every parent equal to the sum of its children "
-                f"(tolerance max(1, n/2)); first conflict near line {where.line} ({where.printed_label!r}){detail}"
+                f"(tolerance max(1, n/2)); {explanation}"
             )
         if len(self.solutions) > 1:
             a, b = self.solutions[0], self.solutions[1]
@@ -233,6 +243,70 @@ class _Search:
                 f"that both add up (they differ at line {differing.line}, {differing.printed_label!r}); refusing to choose"
             )
         return self.solutions[0]
+
+    def _explain(self) -> str | None:
+        """Where the reading that codes, the instrument list and row order prefer stops adding up:
+        the first parent (in printed order) whose printed amounts differ from its children's sum."""
+        root = self._open_node(None, self.root, self.root.placements[0], eff_rank=0, depth=0, container=True)
+        stack = [root]
+        children: dict[int, list[tuple[Row, list[Cell]]]] = {self.root.index: []}
+        prev_parent: int | None = None
+        for i, row in enumerate(self.rows):
+            rank = self.ranks[i]
+            klass = _sibling_class(row, rank)
+            best: tuple[int, int] | None = None
+            for level in range(len(stack) - 1, -1, -1):
+                parent = stack[level]
+                if rank is not None and rank <= parent.eff_rank:
+                    continue
+                if parent.classes and (("instrument" in parent.classes) != (klass == "instrument") or ("article" in parent.classes) != (klass == "article")):
+                    continue
+                cost = 1 if rank is None and not parent.container else 0
+                if prev_parent is not None and parent.index not in (prev_parent, self._prev_index(i)):
+                    cost += 1
+                if best is None or cost < best[0]:
+                    best = (cost, level)
+            if best is None:
+                return f"line {row.line}: row {row.printed_label!r} fits under no row above it (codes and instrument list)"
+            stack = stack[: best[1] + 1]
+            parent = stack[-1]
+            parent.classes.add(klass)
+            cells = row.placements[0]
+            children.setdefault(parent.index, []).append((row, cells))
+            children.setdefault(row.index, [])
+            eff_rank = rank if rank is not None else parent.eff_rank + 1
+            container = rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
+            stack.append(self._open_node(parent, row, cells, eff_rank=eff_rank, depth=parent.depth + 1, container=container))
+            prev_parent = parent.index
+
+        def effective(row: Row, cells: list[Cell]) -> list[int]:
+            if _has_values(cells):
+                return [c.value.amount or 0 for c in cells]
+            total = [0] * self.n
+            for child, child_cells in children.get(row.index, []):
+                for k, v in enumerate(effective(child, child_cells)):
+                    total[k] += v
+            return total
+
+        mismatches = []
+        for row, cells in [(self.root, self.root.placements[0])] + [(r, r.placements[0]) for r in self.rows]:
+            kids = children.get(row.index, [])
+            if not kids or not _has_values(cells):
+                continue
+            total = [0] * self.n
+            for child, child_cells in kids:
+                for k, v in enumerate(effective(child, child_cells)):
+                    total[k] += v
+            for k, (cell, sum_k) in enumerate(zip(cells, total)):
+                printed = cell.value.amount or 0
+                if abs(printed - sum_k) > tolerance(len(kids)):
+                    mismatches.append(
+                        f"line {row.line}: {row.printed_label!r} prints {printed} in column {k + 1} "
+                        f"but its {len(kids)} children sum to {sum_k}"
+                    )
+                    break
+        # A wrong cell shows twice: against its parent and against its children.
+        return "; ".join(mismatches[:3]) if mismatches else None
 
     def _open_node(self, parent: _Open | None, row: Row, cells: list[Cell], *, eff_rank: int, depth: int, container: bool) -> _Open:
         has_values = _has_values(cells)
@@ -332,12 +406,11 @@ class _Search:
             if classes and (("instrument" in classes) != (klass == "instrument") or ("article" in classes) != (klass == "article")):
                 continue
             step_cost = 0
-            if rank is None:
-                if not parent.container:
-                    step_cost += 1
-                if prev_parent is not None and parent.index not in (prev_parent, self._prev_index(i)):
-                    # Leaves the sibling list of the row before without a sum forcing it.
-                    step_cost += 1
+            if rank is None and not parent.container:
+                step_cost += 1
+            if prev_parent is not None and parent.index not in (prev_parent, self._prev_index(i)):
+                # Leaves the sibling list of the row before without a sum forcing it.
+                step_cost += 1
             options.append((step_cost, level))
         options.sort(key=lambda option: option[0])
         for step_cost, level in options:
@@ -351,7 +424,7 @@ class _Search:
                 node = self._open_node(parent, row, cells, eff_rank=eff_rank, depth=parent.depth + 1, container=container)
                 parents[row.index] = parent.index
                 chosen[row.index] = cells
-                self._dfs(i + 1, stack[: level + 1] + [node], parents, chosen, cost + step_cost, parent.index)
+                self._dfs(i + 1, stack[: level + 1] + [node], parents, chosen, cost + step_cost * self.weights[i], parent.index)
                 del parents[row.index]
                 del chosen[row.index]
                 self._current_row = i

@@ -115,7 +115,15 @@ def _is_article_code(tokens: list[Token], k: int, current: Row | None, n_columns
         return False
     if tok.new_row:
         return True
-    return current is None or (n_columns is not None and current.n_values >= n_columns)
+    if not (current is None or (n_columns is not None and current.n_values >= n_columns)):
+        return False
+    # One cell per line: only when the row it opens is an article heading (a label without values
+    # of its own, followed by the article's Verplichtingen/Uitgaven/Ontvangsten rows). Anything
+    # else is a value too many for the row before, not a code to guess.
+    j = k + 2
+    while j < len(tokens) and tokens[j].kind == GAP:
+        j += 1
+    return j < len(tokens) and tokens[j].kind == LABEL and labels.measure_of(tokens[j].text) is not None
 
 
 def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:

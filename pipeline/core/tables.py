@@ -59,9 +59,26 @@ _CAPTION_KIND_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"verdiepingsbijlage", VERDIEPINGSBIJLAGE),
     (r"beleidsprestatie|kengetal|prestatie-?indicator|doelstelling", BELEIDSPRESTATIES),
 )
-# A label glued to a number ("Verplichtingen0000000", "...onvoorzien2005200620072008"), or a
-# measure label followed by numbers on its own line: the run-together shape.
-_RUN_TOGETHER_RE = re.compile(r"[^\W\d_]\d{2,}\s*$|^(?:verplichtingen|uitgaven|ontvangsten):?\s+[\d\u2013\-]", re.IGNORECASE)
+# A label glued to a run of numbers ("Verplichtingen0000000", "...onvoorzien2005200620072008",
+# "Uitgaven43.33556.191- 13.98642.205", "Uitgaven:\u2013 1.9120"), or a measure label followed by
+# numbers on its own line: the run-together shape. The number run starts right at the letter (or
+# its colon), or at a minus sign glued to it when at least four digits follow, and runs to the end
+# of the line: "Mutatie 2021", "A1" and "COVID-19" are headings and labels, not rows.
+# Cells without digits ('...', 'nihil', 'pm') may come first in the run.
+_NUMBER_RUN = r"\d[\d.\u00a0 \u2012\u2013\u2212-]*\d\s*$"
+_GLUED_CELLS = r"(?:\.\.\.|\u2026|nihil|p\.?m\.?)*"
+_RUN_TOGETHER_RE = re.compile(
+    rf"[^\W\d_]:?{_GLUED_CELLS}{_NUMBER_RUN}"
+    rf"|[^\W\d_]:?{_GLUED_CELLS}[\u2012\u2013\u2212-]\s?(?=(?:\D*\d){{4}}){_NUMBER_RUN}"
+    r"|^(?:verplichtingen|uitgaven|ontvangsten):?\s+[\d\u2012\u2013\u2212\-]",
+    re.IGNORECASE,
+)
+_YEAR_RE = re.compile(r"^(?:19|20)\d{2}$")
+# A measure label glued to its cells (a number, a minus sign, '...', 'nihil', 'pm'): a row of a
+# run-together table.
+_GLUED_MEASURE_RE = re.compile(
+    r"^(?:verplichtingen|uitgaven|ontvangsten):?(?:\s*[\d\u2012\u2013\u2212\-]|\.\.\.|\u2026|nihil|p\.?m)", re.IGNORECASE
+)
 
 
 @dataclass(slots=True)
@@ -155,6 +172,8 @@ def is_prose(text: str) -> bool:
     text = clean(text)
     if parse_value(text) is not None or is_decimal_comma(text):
         return False
+    if labels.is_waarvan(text) and len(text) < 100:
+        return False  # '- waarvan incidenteel': a breakdown row, not a bullet
     if text.startswith(("•", "- ", "–")) and len(text) > 2:
         return True
     words = len(text.split())
@@ -168,6 +187,8 @@ def caption_kind(text: str) -> str | None:
     lowered = clean(text).lower()
     if len(lowered) > 250 or is_prose(text) and not lowered.startswith("tabel"):
         return None
+    if _RUN_TOGETHER_RE.search(lowered):
+        return None  # "Apparaatsuitgaven5.41410.092...": a row of a run-together table
     for pattern, kind in _CAPTION_KIND_PATTERNS:
         if re.search(pattern, lowered):
             return kind
@@ -240,7 +261,7 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
             used.update(range(start, j))
             i = j
             continue
-        if not cell.is_gap and labels.measure_of(cell.text) and i not in used:
+        if not cell.is_gap and (labels.measure_of(cell.text) or _GLUED_MEASURE_RE.match(clean(cell.text))) and i not in used:
             # A table without a caption: headings run back to the last prose or boilerplate line.
             start = i
             while start > 0 and not _is_boundary(cells[start - 1]) and (start - 1) not in used:
@@ -275,7 +296,11 @@ def _is_stray_number(text: str) -> bool:
 def _is_boundary(cell: _Cell) -> bool:
     if cell.is_gap:
         return False
-    return cell.pipe_rows is not None or is_boilerplate(cell.text) or is_prose(cell.text) or caption_kind(cell.text) is not None
+    if cell.pipe_rows is not None or is_boilerplate(cell.text) or is_prose(cell.text):
+        return True
+    # A row labelled with a financial instrument that is also a table kind ("Apparaatsuitgaven",
+    # the pre-2013 grouping) is a row of the table, not the caption of the next one.
+    return caption_kind(cell.text) is not None and labels.canonical_instrument(cell.text) is None
 
 
 def _body_end(cells: list[_Cell], start: int) -> int:
@@ -329,8 +354,11 @@ def _cell_table(ordinal: int, captions: list[_Cell], body: list[_Cell]) -> RawTa
     lines = [c.line for c in captions] + [c.line for c in body]
     if not lines:
         return None
-    has_measure = any(t.kind == LABEL and labels.measure_of(t.text) for t in tokens)
+    glued = any(t.kind == LABEL and _GLUED_MEASURE_RE.match(clean(t.text)) for t in tokens)
+    has_measure = glued or any(t.kind == LABEL and labels.measure_of(t.text) for t in tokens)
     has_numbers = any(t.kind in (VALUE, DECIMAL, PERCENT) for t in tokens)
+    if kind is None and not (has_numbers or glued):
+        return None  # a prose heading such as "Ontvangsten" without a caption: not a table
     if kind is None or (kind == OTHER and has_measure):
         if not has_measure:
             return None
@@ -347,8 +375,13 @@ def _cell_table(ordinal: int, captions: list[_Cell], body: list[_Cell]) -> RawTa
         last_line=max(lines),
         unit=unit,
     )
+    # Run together: a total row glued to its cells, or glued cells and no value cell anywhere
+    # (a label such as "Verbreding A27" among ordinary value cells is just a label).
+    loose_values = any(t.kind in (VALUE, DECIMAL) and not _YEAR_RE.match(clean(t.text)) for t in tokens)
     for c in [*captions, *body]:
-        if not c.is_gap and _RUN_TOGETHER_RE.search(clean(c.text)) and not caption_kind(c.text):
+        if c.is_gap or not _RUN_TOGETHER_RE.search(clean(c.text)) or caption_kind(c.text):
+            continue
+        if not loose_values or _GLUED_MEASURE_RE.match(clean(c.text)) or labels.measure_of(clean(c.text).split()[0]):
             table.shape = RUN_TOGETHER
             table.problem = (
                 f"line {c.line}: cells run together without separators ({clean(c.text)[:60]!r}); "
@@ -396,8 +429,15 @@ def _first_labelled_row(tokens: list[Token]) -> int | None:
 def _pipe_table(ordinal: int, block: _Cell, caption: str | None, caption_line: int | None, kind: str | None) -> RawTable:
     assert block.pipe_rows is not None and block.pipe_header is not None
     header_line, header_cells = block.pipe_header
+    body_rows = block.pipe_rows
+    # A heading can take more than one printed row ('Realisatie' over its years, a 2SUPP
+    # heading over its sub-headings): rows of heading cells only, before the first row label.
+    header_rows = [(header_line, header_cells)]
+    while body_rows and _is_heading_row(body_rows[0][1]):
+        header_rows.append((body_rows[0][0], [clean(c) for c in body_rows[0][1]]))
+        body_rows = body_rows[1:]
     tokens: list[Token] = []
-    for line_no, parts in block.pipe_rows:
+    for line_no, parts in body_rows:
         first = True
         for part in parts:
             tok = classify(part, line_no)
@@ -418,12 +458,21 @@ def _pipe_table(ordinal: int, block: _Cell, caption: str | None, caption_line: i
         last_line=last,
         unit=unit_of(caption) if caption else None,
     )
-    for text in header_cells:
-        if not text:
-            continue
-        if labels.is_stray_heading(text) or not is_heading_cell(text):
-            table.corner.append(Token(STRAY if labels.is_stray_heading(text) else LABEL, text, header_line))
-        else:
-            table.headings.append(Heading(text, header_line))
+    for line_no, cells in header_rows:
+        for text in cells:
+            if not text:
+                continue
+            if labels.is_stray_heading(text) or not is_heading_cell(text):
+                table.corner.append(Token(STRAY if labels.is_stray_heading(text) else LABEL, text, line_no))
+            else:
+                table.headings.append(Heading(text, line_no))
     table.body = tokens
     return table
+
+
+def _is_heading_row(parts: list[str]) -> bool:
+    """A printed pipe row of heading cells only (years, column headings, stray heading cells)."""
+    cells = [clean(p) for p in parts if clean(p)]
+    return bool(cells) and all(is_heading_cell(c) or labels.is_stray_heading(c) for c in cells) and any(
+        is_heading_cell(c) for c in cells
+    )
