@@ -16,8 +16,20 @@ from pipeline.core.values import clean
 
 PHASES = ("OWB", "1SUPP", "PSUPP", "2SUPP", "JV")
 
+# Each phase in budget-cycle order: its name, its code in the official open data, and when its
+# document appears, in months from January of its budget year t (1 = January of t; the OWB
+# appears on Prinsjesdag, in September of t-1, so -3; the jaarverslag in May of t+1, so 17).
+PHASE_INFO: dict[str, tuple[str, str, int]] = {
+    "OWB": ("Ontwerpbegroting", "OWB", -3),
+    "1SUPP": ("Eerste suppletoire begroting (voorjaarsnota)", "1SUPP", 6),
+    "PSUPP": ("Suppletoire begroting Prinsjesdag", "SBS", 9),
+    "2SUPP": ("Tweede suppletoire begroting (najaarsnota)", "2SUPP", 11),
+    "JV": ("Jaarverslag", "JV", 17),
+}
+
 # Chapter codes of the Rijksbegroting (I..XVIII with IIA/IIB/IXA/IXB) and the budget funds.
 CHAPTERS: dict[str, str] = {
+    # Only codes whose name is certain; a page of another chapter still loads, with its code.
     "I": "De Koning",
     "IIA": "Staten-Generaal",
     "IIB": "Overige Hoge Colleges van Staat, Kabinetten van de Gouverneurs en de Kiesraad",
@@ -30,27 +42,21 @@ CHAPTERS: dict[str, str] = {
     "IXA": "Nationale Schuld",
     "IXB": "Financiën",
     "X": "Defensie",
-    "XI": "Infrastructuur en Milieu (tot 2017)",
+    "XI": "Volkshuisvesting, Ruimtelijke Ordening en Milieubeheer (until 2010)",
     "XII": "Infrastructuur en Waterstaat",
     "XIII": "Economische Zaken en Klimaat",
     "XIV": "Landbouw, Natuur en Voedselkwaliteit",
     "XV": "Sociale Zaken en Werkgelegenheid",
     "XVI": "Volksgezondheid, Welzijn en Sport",
     "XVII": "Buitenlandse Handel en Ontwikkelingssamenwerking",
-    "XVIII": "Volkshuisvesting en Ruimtelijke Ordening",
-    "XIX": "Klimaat en Groene Groei",
-    "XXII": "Volkshuisvesting en Ruimtelijke Ordening (2024)",
-    "A": "Mobiliteitsfonds (Infrastructuurfonds)",
+    "XVIII": "Wonen en Rijksdienst (2013-2017)",
+    "A": "Infrastructuurfonds / Mobiliteitsfonds",
     "B": "Gemeentefonds",
     "C": "Provinciefonds",
-    "D": "Deltafonds",
     "F": "Diergezondheidsfonds",
     "H": "BES-fonds",
     "J": "Deltafonds",
     "K": "Defensiematerieelbegrotingsfonds",
-    "L": "Fonds Slimme Mobiliteit / Groeifonds",
-    "M": "Nationaal Groeifonds",
-    "N": "Klimaatfonds",
 }
 
 _CHAPTER_ALIASES = {"IX": "IXB", "9": "IXB", "IXB": "IXB", "IXA": "IXA"}

@@ -12,6 +12,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from pipeline.core.columns import COLUMN_KINDS
+from pipeline.core.fdp import FDP_PHASE_BY_KIND, FDP_PHASES
 from pipeline.core.hierarchy import LEVELS
 from pipeline.core.labels import MEASURES
 from pipeline.core.metadata import PHASES
@@ -129,6 +130,7 @@ class FactBudgetAmount(pa.DataFrameModel):
     column_position: Series[int] = col("1-based value column, as printed.", "INTEGER", ge=1)
     column_label: Series[str] = col("The column heading as printed (a heading split over two lines joined; a spanning heading with its year).", "VARCHAR")
     column_kind: Series[str] = col("realisatie, stand (after suppletoire changes), vastgestelde_begroting, ontwerpbegroting, raming (t+1..t+4), mutatie or verschil. Never add a mutatie to a stand.", "VARCHAR", isin=list(COLUMN_KINDS))
+    fdp_phase: Series[str] = col("Fiscal Data Package budget phase of the figure, from its column (not its document): proposed (ontwerpbegroting, and the ramingen t+1..t+4 proposed with it), approved (vastgestelde begroting), adjusted (a stand after suppletoire changes) or executed (realisatie); empty for mutaties and verschillen, which are never a figure.", "VARCHAR", nullable=True, isin=list(FDP_PHASES))
     fiscal_year: Series[pd.Int64Dtype] = col("The year the figure is for: from the heading, else the caption, else the document's year.", "INTEGER", nullable=True, ge=1990, le=2100)
     amount_thousand_eur: Series[pd.Int64Dtype] = col("The figure in thousands of euros exactly as printed; NULL when the cell holds no number (blank, pm, not available).", "BIGINT", nullable=True)
     raw_value: Series[str] = col("The cell's text as printed (empty for a blank cell).", "VARCHAR")
@@ -140,6 +142,11 @@ class FactBudgetAmount(pa.DataFrameModel):
         has_amount = df["amount_thousand_eur"].notna()
         numeric = df["value_status"].isin([NUMBER, NIHIL])
         return has_amount == numeric
+
+    @pa.dataframe_check(error="fdp_phase follows from column_kind (pipeline.core.fdp)")
+    def fdp_phase_matches_kind(cls, df: pd.DataFrame) -> pd.Series:
+        expected = df["column_kind"].map(FDP_PHASE_BY_KIND)
+        return (df["fdp_phase"] == expected) | (df["fdp_phase"].isna() & expected.isna())
 
 
 class FactBudgetFlexibility(pa.DataFrameModel):
@@ -247,3 +254,201 @@ class SourceFile(pa.DataFrameModel):
 TABLE_MODELS["table_column_identity"] = TableColumnIdentity
 TABLE_MODELS["source_file"] = SourceFile
 TABLE_MODELS["source_scan"] = SourceScan
+
+
+def ref(model: type[pa.DataFrameModel], name: str, description: str | None = None, *, nullable: bool | None = None) -> object:
+    """A column that repeats `model.name`: same type and, unless overridden, same description."""
+    column = model.to_schema().columns[name]
+    return col(
+        description or column.description or "",
+        column.metadata["sql"],
+        nullable=bool(column.nullable) if nullable is None else nullable,
+    )
+
+
+# Conformed dimensions, generated at publication (pipeline.store.dimensions).
+
+
+class DimChapter(pa.DataFrameModel):
+    """One row per begrotingshoofdstuk or begrotingsfonds: every known chapter, and any other code a document names."""
+
+    chapter: Series[str] = col("Chapter code: I..XVIII (with IIA/IIB, IXA/IXB) for the begrotingshoofdstukken, a letter (A, B, C, F, H, J ...) for the funds.", "VARCHAR", unique=True)
+    chapter_name: Series[str] = col("Name of the chapter or fund; empty for a code a document names that the pipeline does not know.", "VARCHAR", nullable=True)
+    chapter_kind: Series[str] = col("begrotingshoofdstuk (a ministry or High College of State), begrotingsfonds (a budget fund) or unknown (a code the pipeline does not know).", "VARCHAR", isin=["begrotingshoofdstuk", "begrotingsfonds", "unknown"])
+    sort_order: Series[int] = col("Order of the chapters as the Rijksbegroting lists them: the hoofdstukken by number (IIA before IIB), then the funds by letter.", "INTEGER")
+
+
+class DimPhase(pa.DataFrameModel):
+    """One row per phase of the budget cycle, in cycle order."""
+
+    phase: Series[str] = ref(DimDocument, "phase", "Phase code: OWB, 1SUPP, PSUPP, 2SUPP or JV.", nullable=False)
+    phase_order: Series[int] = col("Position of the phase in the budget cycle of one budget year: 1 OWB, 2 1SUPP, 3 PSUPP, 4 2SUPP, 5 JV.", "INTEGER", ge=1)
+    phase_name: Series[str] = col("Name of the phase (Ontwerpbegroting, Eerste suppletoire begroting (voorjaarsnota) ...).", "VARCHAR")
+    open_data_code: Series[str] = col("The phase code in the official open data (PSUPP is 'SBS' there); used in budgettaire_tabellen.csv.", "VARCHAR")
+    publication_month: Series[int] = col("When a document of this phase appears, in months from January of its budget year t (1 = January of t): OWB -3 (Prinsjesdag, September of t-1), 1SUPP 6, PSUPP 9, 2SUPP 11, JV 17 (May of t+1). Orders the vintages of a figure.", "INTEGER")
+
+
+class DimYear(pa.DataFrameModel):
+    """One row per calendar year from the earliest to the latest year any document or figure refers to."""
+
+    year: Series[int] = col("The year: a budget year (begrotingsjaar) or a fiscal year (the year a figure is for).", "INTEGER", unique=True)
+    first_day: Series[pd.Timestamp] = col("1 January of the year.", "DATE")
+    last_day: Series[pd.Timestamp] = col("31 December of the year.", "DATE")
+
+
+TABLE_MODELS["dim_chapter"] = DimChapter
+TABLE_MODELS["dim_phase"] = DimPhase
+TABLE_MODELS["dim_year"] = DimYear
+
+
+# Views: their columns, for COMMENT ON COLUMN and the data dictionary. A test checks that each
+# view's actual columns and types are these.
+
+
+class VBudgetAmount(pa.DataFrameModel):
+    """Every printed figure with its document and budget line, in readable form (fact_budget_amount joined to its dimensions)."""
+
+    chapter: Series[str] = ref(DimDocument, "chapter")
+    budget_year: Series[pd.Int64Dtype] = ref(DimDocument, "budget_year")
+    phase: Series[str] = ref(DimDocument, "phase")
+    article_code: Series[str] = ref(DimDocument, "article_code")
+    article_name: Series[str] = ref(DimDocument, "article_name", "Article name as this document's heading gives it.")
+    measure: Series[str] = ref(FactBudgetAmount, "measure")
+    sub_article_code: Series[str] = ref(DimBudgetLine, "sub_article_code")
+    sub_article_name: Series[str] = ref(DimBudgetLine, "sub_article_name")
+    instrument: Series[str] = ref(DimBudgetLine, "instrument")
+    regeling: Series[str] = ref(DimBudgetLine, "regeling")
+    label: Series[str] = ref(DimBudgetLine, "label")
+    level: Series[str] = ref(DimBudgetLine, "level")
+    is_additive: Series[bool] = ref(DimBudgetLine, "is_additive")
+    printed_label: Series[str] = ref(FactBudgetAmount, "printed_label")
+    column_position: Series[int] = ref(FactBudgetAmount, "column_position")
+    column_label: Series[str] = ref(FactBudgetAmount, "column_label")
+    column_kind: Series[str] = ref(FactBudgetAmount, "column_kind")
+    fdp_phase: Series[str] = ref(FactBudgetAmount, "fdp_phase")
+    fiscal_year: Series[pd.Int64Dtype] = ref(FactBudgetAmount, "fiscal_year")
+    amount_thousand_eur: Series[pd.Int64Dtype] = ref(FactBudgetAmount, "amount_thousand_eur")
+    value_status: Series[str] = ref(FactBudgetAmount, "value_status")
+    raw_value: Series[str] = ref(FactBudgetAmount, "raw_value")
+    table_kind: Series[str] = ref(FactBudgetAmount, "table_kind")
+    table_caption: Series[str] = ref(DimTable, "caption", "Caption of the table the figure is printed in.")
+    source_file: Series[str] = ref(DimDocument, "source_file")
+    source_line: Series[int] = ref(FactBudgetAmount, "source_line")
+    document_id: Series[str] = ref(FactBudgetAmount, "document_id")
+    table_id: Series[str] = ref(FactBudgetAmount, "table_id")
+    line_id: Series[str] = ref(FactBudgetAmount, "line_id")
+
+
+_VINTAGE_AMOUNT = (
+    "The document's figure for the line and fiscal year, in thousands of euros: its latest word on that year "
+    "(a realisatie before a stand, a stand before the vastgestelde begroting, that before the ontwerpbegroting "
+    "or a raming; the rightmost such column when two qualify, e.g. 'Stand 2e suppletoire' in a 2SUPP). "
+    "Mutaties and verschillen are never a figure; cells without a number (blank, pm, not available) are left out."
+)
+
+
+class BudgetVintage(pa.DataFrameModel):
+    """For each budget line, measure and fiscal year: the figure in every document that states it, in budget-cycle order, with the change from the previous vintage."""
+
+    chapter: Series[str] = ref(DimBudgetLine, "chapter")
+    chapter_name: Series[str] = ref(DimChapter, "chapter_name")
+    article_code: Series[str] = ref(DimBudgetLine, "article_code")
+    article_name: Series[str] = ref(DimBudgetLine, "article_name")
+    line_id: Series[str] = ref(DimBudgetLine, "line_id", "The budget line (dim_budget_line): the same in every document and year that prints it.")
+    path: Series[str] = ref(DimBudgetLine, "path")
+    label: Series[str] = ref(DimBudgetLine, "label")
+    level: Series[str] = ref(DimBudgetLine, "level")
+    sub_article_code: Series[str] = ref(DimBudgetLine, "sub_article_code")
+    instrument: Series[str] = ref(DimBudgetLine, "instrument")
+    regeling: Series[str] = ref(DimBudgetLine, "regeling")
+    measure: Series[str] = ref(DimBudgetLine, "measure")
+    fiscal_year: Series[int] = ref(FactBudgetAmount, "fiscal_year", "The year the figure is for.", nullable=False)
+    vintage_number: Series[int] = col("1-based position of this document among those that state the figure, in budget-cycle order: by when the document appears (dim_phase.publication_month from its budget year; e.g. the OWB of t+1 in September of t comes before the 2SUPP of t), then by budget year and document.", "BIGINT", ge=1)
+    phase: Series[str] = ref(DimDocument, "phase")
+    budget_year: Series[pd.Int64Dtype] = ref(DimDocument, "budget_year")
+    document_id: Series[str] = ref(FactBudgetAmount, "document_id", "The document that states the figure.")
+    column_label: Series[str] = ref(FactBudgetAmount, "column_label", "Heading of the column the figure is taken from, as printed.")
+    column_kind: Series[str] = ref(FactBudgetAmount, "column_kind", "Kind of the column the figure is taken from: realisatie, stand, vastgestelde_begroting, ontwerpbegroting or raming.")
+    fdp_phase: Series[str] = ref(FactBudgetAmount, "fdp_phase", "Fiscal Data Package phase of the figure (from its column): proposed, approved, adjusted or executed.", nullable=False)
+    printed_label: Series[str] = ref(FactBudgetAmount, "printed_label")
+    amount_thousand_eur: Series[int] = col(_VINTAGE_AMOUNT, "BIGINT")
+    previous_amount_thousand_eur: Series[pd.Int64Dtype] = col("The figure of the previous vintage (vintage_number - 1); empty for the first.", "BIGINT", nullable=True)
+    change_thousand_eur: Series[pd.Int64Dtype] = col("amount_thousand_eur minus the previous vintage's figure: how much this document moved the figure; empty for the first vintage.", "BIGINT", nullable=True)
+    source_file: Series[str] = ref(DimDocument, "source_file")
+    source_line: Series[int] = ref(FactBudgetAmount, "source_line")
+
+
+class BudgetByYear(pa.DataFrameModel):
+    """One row per budget line and document, one column per fiscal year (y2024 ...): each document's figure for each year, for pivoting in BI tools."""
+
+    chapter: Series[str] = ref(BudgetVintage, "chapter")
+    chapter_name: Series[str] = ref(BudgetVintage, "chapter_name")
+    article_code: Series[str] = ref(BudgetVintage, "article_code")
+    article_name: Series[str] = ref(BudgetVintage, "article_name")
+    line_id: Series[str] = ref(BudgetVintage, "line_id")
+    path: Series[str] = ref(BudgetVintage, "path")
+    label: Series[str] = ref(BudgetVintage, "label")
+    level: Series[str] = ref(BudgetVintage, "level")
+    sub_article_code: Series[str] = ref(BudgetVintage, "sub_article_code")
+    instrument: Series[str] = ref(BudgetVintage, "instrument")
+    regeling: Series[str] = ref(BudgetVintage, "regeling")
+    measure: Series[str] = ref(BudgetVintage, "measure")
+    phase: Series[str] = ref(BudgetVintage, "phase")
+    phase_order: Series[pd.Int64Dtype] = ref(DimPhase, "phase_order", nullable=True)
+    budget_year: Series[pd.Int64Dtype] = ref(BudgetVintage, "budget_year")
+    document_id: Series[str] = ref(BudgetVintage, "document_id", "The document whose figures the row holds.")
+    year_amount: Series[pd.Int64Dtype] = pa.Field(
+        alias=r"^y(?P<year>\d{4})$",
+        regex=True,
+        nullable=True,
+        description="The document's figure for fiscal year {year} in thousands of euros (as in budget_vintages); empty when the document states none for {year}.",
+        metadata={"sql": "BIGINT"},
+    )
+
+
+_FLEX_SHARE = "Share of the article's uitgaven that is {category}, in percent as printed; empty when the table has no such category."
+
+
+class BudgetFlexibility(pa.DataFrameModel):
+    """Estimated budget flexibility per article and fiscal year: the shares of each category side by side, with the article's uitgaven."""
+
+    chapter: Series[str] = ref(DimDocument, "chapter")
+    chapter_name: Series[str] = ref(DimChapter, "chapter_name")
+    article_code: Series[str] = ref(FactBudgetFlexibility, "article_code")
+    article_name: Series[str] = ref(DimDocument, "article_name", "Article name as the document's heading gives it.")
+    fiscal_year: Series[int] = ref(FactBudgetFlexibility, "fiscal_year")
+    phase: Series[str] = ref(DimDocument, "phase")
+    budget_year: Series[pd.Int64Dtype] = ref(DimDocument, "budget_year")
+    document_id: Series[str] = ref(FactBudgetFlexibility, "document_id")
+    juridisch_verplicht_pct: Series[float] = col(_FLEX_SHARE.format(category="juridisch verplicht (legally committed)"), "DOUBLE", nullable=True)
+    complementair_noodzakelijk_pct: Series[float] = col(_FLEX_SHARE.format(category="complementair noodzakelijk (needed to complement commitments; older pages)"), "DOUBLE", nullable=True)
+    bestuurlijk_gebonden_pct: Series[float] = col(_FLEX_SHARE.format(category="bestuurlijk gebonden (administratively bound)"), "DOUBLE", nullable=True)
+    beleidsmatig_gereserveerd_pct: Series[float] = col(_FLEX_SHARE.format(category="beleidsmatig gereserveerd (reserved by policy)"), "DOUBLE", nullable=True)
+    vrij_te_besteden_pct: Series[float] = col(_FLEX_SHARE.format(category="nog niet ingevuld / vrij te besteden (not yet allocated)"), "DOUBLE", nullable=True)
+    other_pct: Series[float] = col("Sum of the shares of any other category the table prints (see fact_budget_flexibility); empty when there is none.", "DOUBLE", nullable=True)
+    total_pct: Series[float] = col("Sum of all shares: 100, within rounding.", "DOUBLE")
+    uitgaven_thousand_eur: Series[pd.Int64Dtype] = col("The article's uitgaven for the fiscal year in the same document (its figure as in budget_vintages), in thousands of euros; empty when the document does not state it. share / 100 * uitgaven estimates the amount of a category.", "BIGINT", nullable=True)
+    table_id: Series[str] = ref(FactBudgetFlexibility, "table_id")
+
+
+VIEW_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "v_budget_amount": VBudgetAmount,
+    "budget_vintages": BudgetVintage,
+    "budget_by_year": BudgetByYear,
+    "budget_flexibility": BudgetFlexibility,
+}
+
+
+def describe_column(model: type[pa.DataFrameModel], name: str) -> tuple[str, str, bool] | None:
+    """(sql type, description, nullable) of an actual column of `model`'s table or view: by name,
+    else by a regex column (its description formatted with the pattern's named groups)."""
+    import re
+
+    for key, column in model.to_schema().columns.items():
+        if not column.regex and key == name:
+            return column.metadata["sql"], column.description or "", bool(column.nullable)
+    for key, column in model.to_schema().columns.items():
+        match = re.fullmatch(key, name) if column.regex else None
+        if match:
+            return column.metadata["sql"], (column.description or "").format(**match.groupdict()), bool(column.nullable)
+    return None

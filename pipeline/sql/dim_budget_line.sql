@@ -21,11 +21,10 @@ FROM (
     SELECT
         l.*,
         -- Latest document first: year, then phase order, then id (a deterministic tie-break).
-        coalesce(d.budget_year, 0) * 100
-            + CASE d.phase WHEN 'OWB' THEN 1 WHEN '1SUPP' THEN 2 WHEN 'PSUPP' THEN 3 WHEN '2SUPP' THEN 4 WHEN 'JV' THEN 5 ELSE 0 END
-            AS doc_order_major,
+        coalesce(d.budget_year, 0) * 100 + coalesce(p.phase_order, 0) AS doc_order_major,
         lpad(doc_order_major::VARCHAR, 8, '0') || l.document_id AS doc_order
     FROM staging.stg_budget_line AS l
     JOIN staging.dim_document AS d USING (document_id)
+    LEFT JOIN dim_phase AS p ON p.phase = d.phase
 )
 GROUP BY line_id;

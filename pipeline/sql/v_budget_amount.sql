@@ -1,4 +1,5 @@
 -- Every printed figure with its document and budget line, in readable form.
+-- Columns and their comments: pipeline.core.schemas.VBudgetAmount.
 CREATE OR REPLACE VIEW v_budget_amount AS
 SELECT
     d.chapter,
@@ -18,6 +19,7 @@ SELECT
     f.column_position,
     f.column_label,
     f.column_kind,
+    f.fdp_phase,
     f.fiscal_year,
     f.amount_thousand_eur,
     f.value_status,

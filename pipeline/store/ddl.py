@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pipeline.core.schemas import column_descriptions, table_description
+from pipeline.core.schemas import column_descriptions, describe_column, table_description
 
 PRIMARY_KEYS = {
     "dim_document": ("document_id",),
     "dim_table": ("table_id",),
     "dim_budget_line": ("line_id",),
+    "dim_chapter": ("chapter",),
+    "dim_phase": ("phase",),
+    "dim_year": ("year",),
 }
 
 
@@ -30,4 +33,16 @@ def comment_sql(name: str, model, *, kind: str = "TABLE") -> list[str]:
     statements = [f"COMMENT ON {kind} {name} IS {quote(table_description(model))}"]
     for column, (_sql_type, description, _nullable) in column_descriptions(model).items():
         statements.append(f"COMMENT ON COLUMN {name}.{column} IS {quote(description)}")
+    return statements
+
+
+def view_comment_sql(name: str, model, columns: list[str]) -> list[str]:
+    """COMMENT ON the view and each of its actual `columns`, from its model (regex columns included).
+    A column the model does not describe is an error: every column has a comment."""
+    statements = [f"COMMENT ON VIEW {name} IS {quote(table_description(model))}"]
+    for column in columns:
+        described = describe_column(model, column)
+        if described is None:
+            raise ValueError(f"view {name}: column {column} is not in its model {model.__name__}")
+        statements.append(f"COMMENT ON COLUMN {name}.{column} IS {quote(described[1])}")
     return statements

@@ -182,3 +182,52 @@ def scan_for(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> pd.DataFram
         ).df()
     finally:
         con.unregister("wanted_keys")
+
+
+def refuse_documents(con: duckdb.DuckDBPyConnection, reasons: dict[str, str]) -> None:
+    """Take documents out of the load after the fact (a second version of the page turned up):
+    their parsed rows go, a rejection takes their place, and they are validated again."""
+    if not reasons:
+        return
+    ensure_schema(con)
+    for document_id, reason in sorted(reasons.items()):
+        files = [f for (f,) in con.execute(
+            "SELECT source_file FROM source_file WHERE document_id = ? AND status = 'loaded'", [document_id]
+        ).fetchall()]
+        empty = {name: pd.DataFrame(columns=columns_of(TABLE_MODELS[name])) for name in PAGE_TABLES}
+        columns = columns_of(TABLE_MODELS["load_rejections"])
+        # Rejections of the document's other files (the newer version) stay.
+        kept = con.execute(
+            f"SELECT {', '.join(columns)} FROM {PARSED_PREFIX}load_rejections WHERE document_id = ? "
+            "AND source_file NOT IN (SELECT unnest(?::VARCHAR[]))",
+            [document_id, files],
+        ).df()
+        new = pd.DataFrame(
+            [{"document_id": document_id, "source_file": f, "table_id": None, "table_caption": None,
+              "source_line": None, "stage": "identify", "reason": reason} for f in files],
+            columns=columns,
+        )
+        empty["load_rejections"] = pd.concat([kept, new], ignore_index=True)
+        replace_pages(con, empty, files=files, document_ids=[document_id], prefix=PARSED_PREFIX)
+        con.execute(
+            "UPDATE source_file SET status = 'rejected', validated_fingerprint = NULL WHERE document_id = ? AND status = 'loaded'",
+            [document_id],
+        )
+
+
+def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove validated rows of documents no registered file carries any more (a file whose
+    identity changed leaves its old document behind)."""
+    ensure_schema(con)
+    removed = 0
+    for name in PAGE_TABLES:
+        columns = columns_of(TABLE_MODELS[name])
+        if "document_id" not in columns:
+            continue
+        before = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        con.execute(
+            f"DELETE FROM {name} WHERE document_id IS NOT NULL AND document_id NOT IN "
+            "(SELECT document_id FROM source_file WHERE document_id IS NOT NULL)"
+        )
+        removed += before - con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    return removed

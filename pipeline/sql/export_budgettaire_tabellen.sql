@@ -1,0 +1,87 @@
+-- The rows and the placed amounts of budgettaire_tabellen.csv (pipeline.store.export), as two
+-- temporary tables: csv_rows (one per document, table and budget line; 'waarvan' breakdowns
+-- left out) and csv_amounts (each printed figure with the CSV column it goes in).
+-- Needs the staging database attached as `staging` (for the rows' printed codes and parents)
+-- and the relation csv_layout (export.layout_frame(): where each printed column goes).
+CREATE OR REPLACE TEMP TABLE csv_rows AS
+WITH children AS (
+    SELECT DISTINCT table_id, parent_line_id AS line_id
+    FROM staging.stg_budget_line
+    WHERE is_additive AND parent_line_id IS NOT NULL
+)
+SELECT
+    l.document_id, l.table_id, l.row_number, l.measure,
+    d.budget_year, p.phase_order, p.open_data_code,
+    ch.sort_order AS chapter_order,
+    l.chapter, ch.chapter_name,
+    try_cast(regexp_extract(l.article_code, '^\d+') AS INTEGER) AS article_order,
+    l.article_code,
+    coalesce(l.article_name, b.article_name) AS article_name,
+    l.sub_article_code, l.sub_article_name, l.instrument,
+    CASE WHEN l.level IN ('regeling', 'detail') THEN l.printed_code END AS regeling_code,
+    CASE WHEN l.level = 'detail' THEN l.regeling || ' - ' || l.label ELSE l.regeling END AS regeling_name,
+    c.line_id IS NOT NULL AS has_children
+FROM staging.stg_budget_line AS l
+JOIN dim_document AS d USING (document_id)
+JOIN dim_phase AS p ON p.phase = d.phase
+JOIN dim_table AS t ON t.table_id = l.table_id AND t.status = 'loaded'
+LEFT JOIN dim_chapter AS ch ON ch.chapter = l.chapter
+LEFT JOIN dim_budget_line AS b ON b.line_id = l.line_id
+LEFT JOIN children AS c ON c.table_id = l.table_id AND c.line_id = l.line_id
+WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE csv_amounts AS
+WITH cols AS (
+    -- The printed columns of each table, placed relative to the document's year T.
+    SELECT DISTINCT f.table_id, f.column_position, f.column_kind, d.phase,
+           (f.fiscal_year - d.budget_year)::INTEGER AS t_offset
+    FROM fact_budget_amount AS f
+    JOIN dim_document AS d USING (document_id)
+    WHERE d.budget_year IS NOT NULL AND d.phase IS NOT NULL AND f.fiscal_year IS NOT NULL
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY table_id, column_kind, t_offset ORDER BY column_position DESC) AS kind_rank
+    FROM cols
+),
+fed AS (
+    -- A mutatie leads to the next level column to its right in the same year.
+    SELECT m.table_id, m.column_position,
+           arg_min(l.column_kind, l.column_position) AS fed_kind,
+           arg_min(l.kind_rank, l.column_position) AS fed_rank
+    FROM ranked AS m
+    JOIN ranked AS l
+      ON l.table_id = m.table_id AND l.t_offset = m.t_offset AND l.column_position > m.column_position
+     AND l.column_kind NOT IN ('mutatie', 'verschil')
+    WHERE m.column_kind = 'mutatie'
+    GROUP BY m.table_id, m.column_position
+),
+placed AS (
+    SELECT r.table_id, r.column_position, r.column_kind, r.phase, r.t_offset,
+           CASE WHEN r.column_kind = 'mutatie' THEN NULL ELSE r.kind_rank END AS kind_rank,
+           fed.fed_kind, fed.fed_rank,
+           CASE WHEN r.column_kind = 'mutatie' AND count(*) OVER mutations > 1
+                THEN row_number() OVER (PARTITION BY r.table_id, r.column_kind, r.t_offset, fed.fed_kind, fed.fed_rank ORDER BY r.column_position)
+                ELSE 0 END AS part
+    FROM ranked AS r
+    LEFT JOIN fed USING (table_id, column_position)
+    WINDOW mutations AS (PARTITION BY r.table_id, r.column_kind, r.t_offset, fed.fed_kind, fed.fed_rank)
+),
+headed AS (
+    SELECT p.table_id, p.column_position, s.header_order,
+           coalesce(
+               s.header,
+               p.phase || ' ' || p.column_kind || ' '
+                   || CASE WHEN p.t_offset = 0 THEN 'T' WHEN p.t_offset > 0 THEN 'T+' || p.t_offset ELSE 'T' || p.t_offset END
+                   || ' #' || coalesce(p.kind_rank, p.part)
+           ) AS header
+    FROM placed AS p
+    LEFT JOIN csv_layout AS s
+      ON s.phase = p.phase AND s.column_kind = p.column_kind AND s.t_offset = p.t_offset
+     AND s.kind_rank IS NOT DISTINCT FROM p.kind_rank
+     AND s.fed_kind IS NOT DISTINCT FROM p.fed_kind
+     AND s.fed_rank IS NOT DISTINCT FROM p.fed_rank
+     AND s.part = p.part
+)
+SELECT f.table_id, f.row_number, h.header, h.header_order, f.amount_thousand_eur
+FROM fact_budget_amount AS f
+JOIN headed AS h USING (table_id, column_position);

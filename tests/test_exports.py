@@ -1,0 +1,157 @@
+"""File exports: Parquet per table and view, and budgettaire_tabellen.csv (issue #4, part 5)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import SEED
+from warehouse_support import (  # noqa: F401  (analyst_warehouse is a fixture)
+    KIESRAAD_1SUPP_2020,
+    KIESRAAD_JV_2020,
+    KIESRAAD_OWB_2020,
+    analyst_warehouse,
+    query,
+)
+
+from pipeline.store import export
+from pipeline.store.publish import PUBLIC_TABLES, publish
+from pipeline.defs.resources import staging_path_for
+
+CSV_ROWS_SQL = """
+    SELECT count(*) FROM (
+        SELECT DISTINCT f.table_id, f.row_number
+        FROM fact_budget_amount f
+        JOIN dim_budget_line l USING (line_id)
+        JOIN dim_document d USING (document_id)
+        WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL
+    )
+"""
+
+
+def export_dir(warehouse: Path) -> Path:
+    return warehouse.parent / export.EXPORT_LINK
+
+
+def read_csv_pandas(warehouse: Path) -> pd.DataFrame:
+    return pd.read_csv(export_dir(warehouse) / export.CSV_NAME, sep=";", dtype={"Artikelnummer": str, "Artikelonderdeelnummer": str, "Regelingnummer": str})
+
+
+@pytest.mark.parametrize("name", PUBLIC_TABLES)
+def test_each_table_is_a_parquet_file_with_the_same_rows(analyst_warehouse: Path, name: str) -> None:
+    path = export_dir(analyst_warehouse) / f"{name}.parquet"
+    con = duckdb.connect(str(analyst_warehouse), read_only=True)
+    try:
+        expected = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+        columns = [c[0] for c in con.execute(f"SELECT * FROM {name} LIMIT 0").description]
+        assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()[0][0] == expected
+    finally:
+        con.close()
+    frame = pd.read_parquet(path)
+    assert len(frame) == expected and list(frame.columns) == columns
+    assert expected > 0
+
+
+def test_the_csv_opens_in_duckdb_and_pandas_with_one_row_per_document_table_and_line(analyst_warehouse: Path) -> None:
+    expected = query(analyst_warehouse, CSV_ROWS_SQL)[0][0]
+    frame = read_csv_pandas(analyst_warehouse)
+    assert len(frame) == expected > 100
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT count(*) FROM read_csv(?, delim = ';', header = true)", [str(export_dir(analyst_warehouse) / export.CSV_NAME)]
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [(expected,)]
+    headers = [h for h, _, _ in export.CSV_COLUMNS] + [c.header for c in export.CSV_AMOUNT_LAYOUT]
+    assert list(frame.columns) == headers  # no column outside the layout for these sources
+    assert headers[:4] == ["Begrotingsjaar", "Fase", "VUO", "Totaal"]
+    assert set(frame["Fase"]) == {"OWB", "1SUPP", "SBS", "2SUPP", "JV"}
+    assert set(frame["VUO"]) == {"V", "U", "O"} and set(frame["Totaal"]) == {"J", "N"}
+
+
+def test_every_printed_number_is_in_the_csv(analyst_warehouse: Path) -> None:
+    frame = read_csv_pandas(analyst_warehouse)
+    amounts = frame[[c.header for c in export.CSV_AMOUNT_LAYOUT]]
+    expected_count, expected_sum = query(
+        analyst_warehouse,
+        """SELECT count(f.amount_thousand_eur), sum(f.amount_thousand_eur) FROM fact_budget_amount f
+           JOIN dim_budget_line l USING (line_id) JOIN dim_document d USING (document_id)
+           WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL""",
+    )[0]
+    assert int(amounts.notna().sum().sum()) == expected_count
+    assert int(amounts.sum().sum()) == expected_sum
+
+
+def csv_row(frame: pd.DataFrame, fase: str, jaar: int, vuo: str, onderdeel: str) -> dict:
+    rows = frame[(frame["Fase"] == fase) & (frame["Begrotingsjaar"] == jaar) & (frame["VUO"] == vuo)
+                 & (frame["Artikelonderdeelnummer"] == onderdeel) & (frame["Hoofdstuknummer"] == "IIB")]
+    assert len(rows) == 1
+    return {k: v for k, v in rows.iloc[0].items() if pd.notna(v)}
+
+
+def test_each_phase_fills_its_own_amount_columns(analyst_warehouse: Path) -> None:
+    frame = read_csv_pandas(analyst_warehouse)
+    common = {"VUO": "U", "Totaal": "N", "Hoofdstuknummer": "IIB", "Artikelnummer": "9",
+              "Artikelonderdeelnummer": "9.1", "Artikelonderdeelnaam": "Kiesraad",
+              "Hoofdstuknaam": "Overige Hoge Colleges van Staat, Kabinetten van de Gouverneurs en de Kiesraad"}
+    owb = csv_row(frame, "OWB", 2020, "U", "9.1")
+    assert owb == {**common, "Begrotingsjaar": 2020, "Fase": "OWB", "Artikelnaam": "Kiesraad",
+                   "Realisatie T-2": 2087, "Stand T-1": 2493, "Ontwerpbegroting T": 2465,
+                   "Raming T+1": 2345, "Raming T+2": 2350, "Raming T+3": 2350, "Raming T+4": 2350}
+    supp1 = csv_row(frame, "1SUPP", 2020, "U", "9.1")
+    assert {k: v for k, v in supp1.items() if k not in common} == {
+        "Begrotingsjaar": 2020, "Fase": "1SUPP", "Artikelnaam": "Kiesraad",
+        "Ontwerpbegroting T": 2465, "Mutaties NvW T": 0, "Vastgestelde begroting T": 2465,
+        "Mutaties 1e suppletoire T": 1523, "Stand 1e suppletoire T": 3988,
+        "Mutatie T+1": 2381, "Mutatie T+2": 150, "Mutatie T+3": 0, "Mutatie T+4": 0}
+    supp2 = csv_row(frame, "2SUPP", 2019, "U", "9.1")
+    assert {k: v for k, v in supp2.items() if k not in common} == {
+        "Begrotingsjaar": 2019, "Fase": "2SUPP", "Artikelnaam": "Kiesraad",
+        "Vastgestelde begroting T": 2345, "Stand 1e suppletoire T": 2493,
+        "Mutaties 2e suppletoire T (deel 1)": 56, "Mutaties 2e suppletoire T (deel 2)": 693,
+        "Stand 2e suppletoire T": 3242}
+    jv = csv_row(frame, "JV", 2020, "U", "9.1")
+    assert {k: v for k, v in jv.items() if k not in common} == {
+        "Begrotingsjaar": 2020, "Fase": "JV", "Artikelnaam": "Kiesraad",
+        "Realisatie T-4": 1990, "Realisatie T-3": 2080, "Realisatie T-2": 2087, "Realisatie T-1": 3275,
+        "Realisatie T": 3900, "Vastgestelde begroting T": 2465, "Verschil T": 1435}
+    psupp = frame[frame["Fase"] == "SBS"]
+    assert set(psupp["Begrotingsjaar"]) == {2023} and psupp["Stand suppletoire Prinsjesdag T"].notna().all()
+
+
+def test_the_n_rows_add_up_to_the_article_totals(analyst_warehouse: Path) -> None:
+    frame = read_csv_pandas(analyst_warehouse)
+    seed = frame[(frame["Fase"] == "OWB") & (frame["Begrotingsjaar"] == 2024) & (frame["Hoofdstuknummer"] == "VII")]
+    uitgaven = seed[seed["VUO"] == "U"]
+    total = uitgaven[uitgaven["Artikelonderdeelnummer"].isna() & uitgaven["Instrumentnaam"].isna()]
+    assert total["Totaal"].tolist() == ["J"] and int(total["Ontwerpbegroting T"].iloc[0]) == 86189
+    leaves = uitgaven[uitgaven["Totaal"] == "N"]
+    for column in ("Realisatie T-2", "Stand T-1", "Ontwerpbegroting T", "Raming T+4"):
+        assert abs(int(leaves[column].sum()) - int(total[column].iloc[0])) <= max(1, len(leaves) // 2)
+    regelingen = uitgaven[uitgaven["Instrumentnaam"] == "Subsidies (regelingen)"]
+    assert set(regelingen["Regelingnaam"].dropna()) >= {"Overlegstelsel", "Diverse subsidies"}
+
+
+def test_exports_switch_atomically_and_old_versions_are_cleaned_up(analyst_warehouse: Path, tmp_path: Path) -> None:
+    # Publish twice more from the same staging database into a fresh folder.
+    warehouse = tmp_path / "budget.duckdb"
+    staging = staging_path_for(analyst_warehouse)
+    first = publish(staging, warehouse)
+    link = warehouse.parent / export.EXPORT_LINK
+    assert link.is_symlink()
+    first_target = link.resolve()
+    assert sorted(p.name for p in first_target.iterdir()) == sorted(first.export_counts)
+    second = publish(staging, warehouse)
+    assert link.resolve() != first_target and first_target.is_dir()  # the previous set stays for one publication
+    publish(staging, warehouse)
+    assert not first_target.exists()
+    versions = sorted(p.name for p in (warehouse.parent / export.VERSIONS_DIR).iterdir())
+    assert len(versions) == 2
+    assert second.export_counts == first.export_counts
+    assert not list(warehouse.parent.glob(".export.*"))
+    assert os.readlink(link).startswith(export.VERSIONS_DIR)
