@@ -52,6 +52,11 @@ def build(args: argparse.Namespace) -> int:
     defs = make_definitions()
     job = defs.resolve_job_def("build_warehouse")
     with _instance() as instance:
+        # A build killed earlier (SIGKILL, out of memory) would otherwise hold the writer's
+        # pool slot for ever.
+        from pipeline.defs.recovery import release_dead_runs
+
+        release_dead_runs(instance)
         work = plan(instance, scanned, registered_fingerprints(staging_path(paths)))
         order = instance.get_dynamic_partitions(PAGES)
         ranges = contiguous_ranges(order, work.work)

@@ -164,3 +164,24 @@ def test_two_versions_of_one_page_are_both_refused(tmp_path, capsys, monkeypatch
         assert len(reasons) == 2 and all("claim the same page" in r for r in reasons)
     finally:
         con.close()
+
+
+def test_a_second_version_arriving_later_takes_the_first_out_too(tmp_path, capsys, monkeypatch):
+    text = (SOURCES / KIESRAAD).read_text(encoding="utf-8").replace("Toelichting", "Toelichting bij de tabel")
+    sources = two_addresses(tmp_path, text)
+    held_back = tmp_path / "b.txt"
+    shutil.move(sources / "b.txt", held_back)
+    warehouse = tmp_path / "w.duckdb"
+    build(sources, warehouse, capsys, monkeypatch)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (36,)
+    con.close()
+    shutil.move(held_back, sources / "b.txt")
+    build(sources, warehouse, capsys, monkeypatch)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (0,)
+        files = sorted(f for (f,) in con.execute("SELECT source_file FROM load_rejections").fetchall())
+        assert files == ["a.txt", "b.txt"]
+    finally:
+        con.close()

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -17,6 +18,7 @@ import pandera.errors
 
 from pipeline.core import tables as tables_module
 from pipeline.core.documents import fingerprint, resolve_identity
+from pipeline.core.fdp import FDP_PHASE_BY_KIND
 from pipeline.core.metadata import ManifestRow, PageIdentity, stable_id
 from pipeline.core.parse import REJECTED, PageResult, parse_page
 from pipeline.core.schemas import (
@@ -100,14 +102,16 @@ def _page_rejection(page: PageIdentity, reason: str, *, stage: str) -> dict:
     }
 
 
-def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | None = None) -> list[ParsedPage]:
+def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
     """Mark pages that repeat another: the same content (sha256) or the same identity.
 
     `known` maps document_id -> (source_file, sha256) of documents already loaded from files
     outside this batch. Same content, or same identity and same content: the later name is a
     duplicate, loaded once. Same identity, different content: two versions of one page; both
-    are refused, never one guessed.
+    are refused, never one guessed. Returns the known documents that must now be refused too,
+    with the reason (document_id -> reason).
     """
+    refused_known: dict[str, str] = {}
     known = dict(known or {})
     known_by_sha = {sha: source for source, sha in known.values()}
     by_sha: dict[str, ParsedPage] = {}
@@ -129,15 +133,15 @@ def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | Non
                 continue
         if len(versions) > 1:
             names = sorted({p.key for p in group} | ({known[document_id][0]} if document_id in known else set()))
+            reason = f"{len(names)} files ({', '.join(names)}) claim the same page ({group[0].page.identity}) with different content; refusing to pick one"
             for parsed in group:
-                parsed.rejected_reason = (
-                    f"{parsed.key}: {len(names)} files ({', '.join(names)}) claim the same page "
-                    f"({parsed.page.identity}) with different content; refusing to pick one"
-                )
+                parsed.rejected_reason = f"{parsed.key}: {reason}"
+            if document_id in known:
+                refused_known[document_id] = f"{known[document_id][0]}: {reason}"
         else:
             for parsed in group[1:]:
                 parsed.duplicate_of = group[0].key
-    return pages
+    return refused_known
 
 
 def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dict[str, pd.DataFrame]:
@@ -195,7 +199,12 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
         rows["table_column_identity"].extend(result.identities)
         rows["load_rejections"].extend(result.rejections)
         rows["load_warnings"].extend(result.warnings)
-    return {name: _frame(rows[name], FRAME_MODELS[name]) for name in FRAME_MODELS}
+    frames = {name: _frame(rows[name], FRAME_MODELS[name]) for name in FRAME_MODELS}
+    amounts = frames["fact_budget_amount"]
+    # The budget phase is the column's, not the document's (pipeline.core.fdp).
+    phases = amounts["column_kind"].map(FDP_PHASE_BY_KIND).astype(object)
+    amounts["fdp_phase"] = phases.where(phases.notna(), None)
+    return frames
 
 
 def _frame(records: list[dict], model) -> pd.DataFrame:
@@ -276,3 +285,25 @@ def document_ids(frames: dict[str, pd.DataFrame]) -> list[str]:
 
 
 __all__ = ["ParsedPage", "parse_source", "deduplicate", "to_frames", "validate_frames", "stable_id"]
+
+
+def _parse_one(args: tuple[str, bytes, ManifestRow | None]) -> ParsedPage:
+    return parse_source(*args)
+
+
+def parse_many(blobs: list[tuple[str, bytes]], manifest: dict[str, ManifestRow], workers: int | None = None) -> list[ParsedPage]:
+    """Parse many pages, on every core when there are enough of them to pay for the processes.
+
+    Each page is parsed on its own (pure function of its bytes and manifest row), so the work
+    splits over processes without shared state; results come back in input order.
+    """
+    jobs = [(key, data, manifest.get(key)) for key, data in blobs]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if workers <= 1 or len(jobs) < 50:
+        return [_parse_one(job) for job in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))

@@ -20,10 +20,13 @@ from pipeline.store.publish import publish
 
 # One writer at a time: the staging database and the warehouse each allow a single writer.
 POOL = "budget_warehouse"
+# Pages parsed, validated and written per batch: bounds memory whatever the run's size.
+BATCH_PAGES = 500
 
 
 def _connect(db: DuckDBResource):
-    Path(db.database).parent.mkdir(parents=True, exist_ok=True)
+    if not db.database.startswith("md:"):  # MotherDuck needs no folder
+        Path(db.database).parent.mkdir(parents=True, exist_ok=True)
     return db.get_connection()
 
 
@@ -145,55 +148,81 @@ def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
         if row.source_file in previous.index and previous.loc[row.source_file, "duplicate_of"] in changed
     }
     todo = [row for row in scan.itertuples(index=False) if row.source_file in changed]
-    todo_files = {row.source_file for row in todo}
     known = {
         r.document_id: (r.source_file, r.sha256)
         for r in registry.itertuples(index=False)
-        if r.status == "loaded" and r.source_file not in todo_files and r.document_id is not None
+        if r.status == "loaded" and r.source_file not in changed and r.document_id is not None
     }
-    parsed = []
-    for row in todo:
-        data = (sources / row.source_file).read_bytes()
-        page = build.parse_source(row.source_file, data, manifest.get(row.source_file))
-        if page.sha256 != row.sha256:
-            raise dg.Failure(f"{row.source_file} changed during the run; run again")
-        parsed.append(page)
-    build.deduplicate(parsed, known)
-    frames = build.to_frames(parsed)
-    old_documents = [previous.loc[f, "document_id"] for f in todo_files if f in previous.index and previous.loc[f, "document_id"]]
-    documents_in_scope = sorted(set(frames["dim_document"]["document_id"]) | set(old_documents) | {p.page.document_id for p in parsed})
-    with _connect(staging_db) as con:
-        page_frames = {k: v for k, v in frames.items() if k in staging.PAGE_TABLES}
-        staging.replace_pages(con, page_frames, files=todo_files, document_ids=documents_in_scope, prefix=staging.PARSED_PREFIX)
-        staging.replace_pages(con, {"source_file": frames["source_file"]}, files=todo_files, document_ids=[])
-    tables = frames["dim_table"]
-    rejections = frames["load_rejections"]
+    totals: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    samples: dict[str, pd.DataFrame] = {}
+    refused: dict[str, str] = {}
+    # Batches of pages keep memory flat however many pages the run covers.
+    for start in range(0, len(todo), BATCH_PAGES):
+        batch = todo[start : start + BATCH_PAGES]
+        blobs = [(row.source_file, (sources / row.source_file).read_bytes()) for row in batch]
+        parsed = build.parse_many(blobs, manifest)
+        for row, page in zip(batch, parsed):
+            if page.sha256 != row.sha256:
+                raise dg.Failure(f"{row.source_file} changed during the run; run again")
+        refused.update(build.deduplicate(parsed, known))
+        frames = build.to_frames(parsed)
+        files = {row.source_file for row in batch}
+        old_documents = {previous.loc[f, "document_id"] for f in files if f in previous.index and previous.loc[f, "document_id"]}
+        scope = sorted(old_documents | {p.page.document_id for p in parsed})
+        with _connect(staging_db) as con:
+            page_frames = {k: v for k, v in frames.items() if k in staging.PAGE_TABLES}
+            staging.replace_pages(con, page_frames, files=files, document_ids=scope, prefix=staging.PARSED_PREFIX)
+            staging.replace_pages(con, {"source_file": frames["source_file"]}, files=files, document_ids=[])
+        for p in parsed:
+            if p.duplicate_of is None and p.rejected_reason is None:
+                known[p.page.document_id] = (p.key, p.sha256)
+        for name, frame in frames.items():
+            totals[name] = totals.get(name, 0) + len(frame)
+        for kind, count in frames["dim_table"]["table_kind"].value_counts().items():
+            kinds[kind] = kinds.get(kind, 0) + int(count)
+        totals["rejected_tables"] = totals.get("rejected_tables", 0) + int((frames["dim_table"]["status"] == "rejected").sum())
+        _keep_sample(samples, "tables", frames["dim_table"][["table_id", "table_kind", "text_shape", "caption", "status"]])
+        _keep_sample(samples, "rejections", frames["load_rejections"][["source_file", "source_line", "reason"]], rows=50)
+        _keep_sample(samples, "amounts", frames["fact_budget_amount"])
+        del parsed, frames
+    if refused:
+        # A second version of an already-loaded page turned up: neither is loaded.
+        with _connect(staging_db) as con:
+            staging.refuse_documents(con, refused)
     yield dg.MaterializeResult(
         asset_key="page_tables",
         metadata={
-            "pages_parsed": len(parsed),
-            "pages_unchanged": len(keys) - len(parsed),
-            "tables": len(tables),
-            "cells": len(frames["table_cell"]),
-            "tables_by_kind": dg.MetadataValue.json(tables["table_kind"].value_counts().to_dict() if len(tables) else {}),
-            "dagster/row_count": len(frames["table_cell"]),
+            "pages_parsed": len(todo),
+            "pages_unchanged": len(keys) - len([r for r in todo if r.source_file in set(keys)]),
+            "tables": totals.get("dim_table", 0),
+            "cells": totals.get("table_cell", 0),
+            "tables_by_kind": dg.MetadataValue.json(kinds),
+            "dagster/row_count": totals.get("table_cell", 0),
             "dagster/column_schema": _schema("table_cell"),
-            "preview": _preview(tables[["table_id", "table_kind", "text_shape", "caption", "status"]] if len(tables) else tables),
+            "preview": _preview(samples.get("tables", pd.DataFrame())),
         },
     )
     yield dg.MaterializeResult(
         asset_key="budget_lines",
         metadata={
-            "lines": len(frames["stg_budget_line"]),
-            "amounts": len(frames["fact_budget_amount"]),
-            "flexibility_shares": len(frames["fact_budget_flexibility"]),
-            "rejected_tables": int((tables["status"] == "rejected").sum()) if len(tables) else 0,
-            "rejections": _preview(rejections[["source_file", "source_line", "reason"]], rows=50),
-            "dagster/row_count": len(frames["fact_budget_amount"]),
+            "lines": totals.get("stg_budget_line", 0),
+            "amounts": totals.get("fact_budget_amount", 0),
+            "flexibility_shares": totals.get("fact_budget_flexibility", 0),
+            "rejected_tables": totals.get("rejected_tables", 0),
+            "rejections": _preview(samples.get("rejections", pd.DataFrame()), rows=50),
+            "dagster/row_count": totals.get("fact_budget_amount", 0),
             "dagster/column_schema": _schema("fact_budget_amount"),
-            "preview": _preview(frames["fact_budget_amount"]),
+            "preview": _preview(samples.get("amounts", pd.DataFrame())),
         },
     )
+
+
+def _keep_sample(samples: dict[str, pd.DataFrame], name: str, frame: pd.DataFrame, rows: int = 10) -> None:
+    """The first rows seen of a frame, for the materialization's preview."""
+    have = samples.get(name)
+    if have is None or len(have) < rows:
+        samples[name] = pd.concat([have, frame.head(rows)], ignore_index=True).head(rows) if have is not None else frame.head(rows)
 
 
 @dg.asset(
@@ -213,25 +242,36 @@ def validated_budget(context: dg.AssetExecutionContext, staging_db: DuckDBResour
     with _connect(staging_db) as con:
         staging.ensure_schema(con)
         pending = con.execute(
-            "SELECT source_file, document_id FROM source_file WHERE validated_fingerprint IS DISTINCT FROM fingerprint"
+            "SELECT source_file, document_id FROM source_file WHERE validated_fingerprint IS DISTINCT FROM fingerprint ORDER BY source_file"
         ).df()
-        files = list(pending["source_file"])
-        docs = [d for d in pending["document_id"] if d]
-        frames = staging.read_parsed(con, docs, files)
-    outcome = build.validate_frames(frames)
+    validated = quarantined = 0
+    quarantine: dict[str, str] = {}
+    for start in range(0, len(pending), BATCH_PAGES):
+        batch = pending.iloc[start : start + BATCH_PAGES]
+        files = list(batch["source_file"])
+        docs = [d for d in batch["document_id"] if d]
+        with _connect(staging_db) as con:
+            frames = staging.read_parsed(con, docs, files)
+        outcome = build.validate_frames(frames)
+        with _connect(staging_db) as con:
+            staging.replace_pages(con, outcome.frames, files=files, document_ids=docs)
+            con.execute(
+                "UPDATE source_file SET validated_fingerprint = fingerprint WHERE source_file IN (SELECT unnest(?::VARCHAR[]))",
+                [files],
+            )
+        validated += len(outcome.frames["fact_budget_amount"])
+        quarantined += len(outcome.quarantined_tables)
+        quarantine.update(list(outcome.quarantined_tables.items())[: max(0, 50 - len(quarantine))])
     with _connect(staging_db) as con:
-        staging.replace_pages(con, outcome.frames, files=files, document_ids=docs)
-        con.execute(
-            "UPDATE source_file SET validated_fingerprint = fingerprint WHERE source_file IN (SELECT unnest(?::VARCHAR[]))",
-            [files],
-        )
+        orphans = staging.drop_orphans(con)
     return dg.MaterializeResult(
         metadata={
-            "pages_validated": len(files),
-            "amounts_validated": len(outcome.frames["fact_budget_amount"]),
-            "tables_quarantined": len(outcome.quarantined_tables),
-            "quarantined": dg.MetadataValue.json(outcome.quarantined_tables),
-            "dagster/row_count": len(outcome.frames["fact_budget_amount"]),
+            "pages_validated": len(pending),
+            "amounts_validated": validated,
+            "tables_quarantined": quarantined,
+            "quarantined": dg.MetadataValue.json(quarantine),
+            "orphan_rows_removed": orphans,
+            "dagster/row_count": validated,
         }
     )
 
