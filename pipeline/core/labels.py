@@ -6,6 +6,7 @@ used in `dim_budget_line`; the printed text is always kept on the fact (`printed
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -62,6 +63,7 @@ _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "`": "'"}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise_label(label: str) -> str:
     """A spelling-insensitive key: case, spacing, dashes, quotes and trailing colons folded."""
     text = unicodedata.normalize("NFC", clean(label))
@@ -74,29 +76,35 @@ def normalise_label(label: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def display_label(label: str) -> str:
     """The printed label tidied for display: spacing folded, trailing colon dropped."""
     return re.sub(r"\s+", " ", clean(label)).rstrip(":").strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def measure_of(label: str) -> str | None:
     """'Uitgaven:' -> 'uitgaven'; None for any other label."""
     match = _MEASURE_RE.match(clean(label))
     return match.group(1).lower() if match else None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_waarvan(label: str) -> bool:
     return bool(_WAARVAN_RE.match(clean(label)))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_stray_heading(text: str) -> bool:
     return bool(_STRAY_HEADING_RE.match(clean(text)))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_code(text: str) -> bool:
     return bool(_CODE_RE.match(clean(text)))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def split_code_and_label(text: str) -> tuple[str | None, str]:
     """'92.1 Nog onverdeeld' -> ('92.1', 'Nog onverdeeld'); labels without a code pass through."""
     match = _CODE_AND_LABEL_RE.match(clean(text))
@@ -105,6 +113,7 @@ def split_code_and_label(text: str) -> tuple[str | None, str]:
     return None, clean(text)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def canonical_instrument(label: str) -> str | None:
     """The canonical instrument name, or None when the label is not a financial instrument."""
     key = normalise_label(label)
@@ -114,10 +123,12 @@ def canonical_instrument(label: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def apparaat_item(label: str) -> str | None:
     return _APPARAAT_ITEMS.get(normalise_label(label))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def canonical_label(label: str) -> str:
     """The label stored in `dim_budget_line.label`: instruments by their canonical name."""
     return canonical_instrument(label) or apparaat_item(label) or display_label(label)

@@ -11,6 +11,7 @@ does not decide what the rows mean. See `rows.py` and `hierarchy.py` for that.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -163,11 +164,13 @@ def _cells(lines: list[str]) -> list[_Cell]:
     return cells
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_boilerplate(text: str) -> bool:
     lowered = clean(text).lower()
     return lowered in _BOILERPLATE or lowered.startswith("• download") or lowered == "download pdf"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_prose(text: str) -> bool:
     text = clean(text)
     if parse_value(text) is not None or is_decimal_comma(text):
@@ -182,6 +185,7 @@ def is_prose(text: str) -> bool:
     return text.endswith((".", ":", ";", "?")) and words >= 6 and not labels.measure_of(text)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def caption_kind(text: str) -> str | None:
     """The table kind a caption names; None when the line is not a caption."""
     lowered = clean(text).lower()
@@ -197,6 +201,7 @@ def caption_kind(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def unit_of(text: str) -> str | None:
     match = _UNIT_RE.match(clean(text)) or _UNIT_INLINE_RE.search(clean(text))
     if not match:

@@ -12,6 +12,7 @@ reported as `decimal_comma` so the table can be rejected instead of misread.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,11 +45,13 @@ class CellValue:
     raw: str
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def clean(text: str) -> str:
     """Strip the cell and fold no-break spaces, which the site uses as ordinary spaces."""
     return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_value(raw: str) -> CellValue | None:
     """Read a value cell; None when the text is not a value (a label, a code, a decimal)."""
     text = clean(raw)
@@ -69,11 +72,13 @@ def parse_value(raw: str) -> CellValue | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_decimal_comma(raw: str) -> bool:
     """True for amounts like ``209,4`` or ``– 0,4``: millions, which this pipeline refuses."""
     return bool(_DECIMAL_COMMA_RE.match(clean(raw)))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_percentage(raw: str) -> float | None:
     """Read a share such as ``26%`` or ``12,5 %``; None when the cell is not a percentage."""
     match = _PERCENT_RE.match(clean(raw))

@@ -9,7 +9,7 @@ are transactions; publication swaps a complete file), only the slot is stuck.
 when the process that executed its steps (the pid of its first engine event) no longer exists
 on this machine (so: for instances whose runs execute here, like `budget-warehouse build`'s
 in-process runs). Call it before starting a run, as
-`budget-warehouse build` should (see docs/warehouse-guide.md), or by hand:
+`budget-warehouse build` does, or by hand:
 
     DAGSTER_HOME=... python -m pipeline.defs.recovery
 """
