@@ -40,11 +40,16 @@ def tick(instance: dg.DagsterInstance, sources: Path, cursor: str | None):
     return result
 
 
-def test_new_pages_become_partitions_and_one_run_covers_them(tmp_path: Path) -> None:
+def two_pages(tmp_path: Path) -> Path:
     sources = tmp_path / "sources"
     sources.mkdir()
     shutil.copy(SOURCES / SEED, sources)
     shutil.copy(SOURCES / KIESRAAD, sources)
+    return sources
+
+
+def test_new_pages_become_partitions_and_one_run_covers_them(tmp_path: Path) -> None:
+    sources = two_pages(tmp_path)
     with dg.DagsterInstance.ephemeral() as instance:
         result = tick(instance, sources, None)
         assert isinstance(result, dg.SensorResult)
@@ -57,10 +62,7 @@ def test_new_pages_become_partitions_and_one_run_covers_them(tmp_path: Path) -> 
 
 
 def test_a_changed_page_gets_a_run_of_its_own(tmp_path: Path) -> None:
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    shutil.copy(SOURCES / SEED, sources)
-    shutil.copy(SOURCES / KIESRAAD, sources)
+    sources = two_pages(tmp_path)
     with dg.DagsterInstance.ephemeral() as instance:
         cursor = tick(instance, sources, None).cursor
         page = sources / KIESRAAD
@@ -72,10 +74,7 @@ def test_a_changed_page_gets_a_run_of_its_own(tmp_path: Path) -> None:
 
 
 def test_a_removed_page_gets_a_removal_run_and_keeps_its_partition_until_it_succeeded(tmp_path: Path) -> None:
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    shutil.copy(SOURCES / SEED, sources)
-    shutil.copy(SOURCES / KIESRAAD, sources)
+    sources = two_pages(tmp_path)
     with dg.DagsterInstance.ephemeral() as instance:
         cursor = tick(instance, sources, None).cursor
         (sources / KIESRAAD).unlink()
