@@ -1,7 +1,8 @@
 -- Parents whose printed amount differs from the sum of their additive children by more than
 -- the rounding tolerance max(1, n/2). A blank or not-available child counts as 0; a group row
--- (printed without values) stands for the sum of its own children; breakdowns never count.
-WITH f AS (
+-- (printed without values) stands for the sum of its own children, however deeply groups
+-- nest; breakdowns never count.
+WITH RECURSIVE f AS (
     SELECT a.table_id, a.line_id, a.column_position, a.amount_thousand_eur AS amount,
            a.value_status, l.parent_line_id, l.is_additive, a.source_line
     FROM fact_budget_amount AS a
@@ -10,16 +11,34 @@ WITH f AS (
 group_rows AS (
     SELECT table_id, line_id FROM f GROUP BY ALL HAVING bool_and(value_status = 'blank')
 ),
-raw_child_sums AS (
-    SELECT table_id, parent_line_id AS line_id, column_position, sum(coalesce(amount, 0)) AS total
-    FROM f WHERE is_additive AND parent_line_id IS NOT NULL GROUP BY ALL
+edges AS (
+    SELECT DISTINCT table_id, parent_line_id AS ancestor, line_id AS descendant
+    FROM f WHERE is_additive AND parent_line_id IS NOT NULL
+),
+-- Descendants a group row reaches through group rows only.
+reach(table_id, ancestor, descendant) AS (
+    SELECT e.table_id, e.ancestor, e.descendant
+    FROM edges AS e JOIN group_rows AS g ON g.table_id = e.table_id AND g.line_id = e.ancestor
+    UNION ALL
+    SELECT r.table_id, r.ancestor, e.descendant
+    FROM reach AS r
+    JOIN group_rows AS g ON g.table_id = r.table_id AND g.line_id = r.descendant
+    JOIN edges AS e ON e.table_id = r.table_id AND e.ancestor = r.descendant
+),
+group_values AS (
+    SELECT r.table_id, r.ancestor AS line_id, f.column_position, sum(coalesce(f.amount, 0)) AS total
+    FROM reach AS r
+    JOIN f ON f.table_id = r.table_id AND f.line_id = r.descendant
+    LEFT JOIN group_rows AS g ON g.table_id = r.table_id AND g.line_id = r.descendant
+    WHERE g.line_id IS NULL
+    GROUP BY ALL
 ),
 effective AS (
     SELECT f.table_id, f.line_id, f.column_position, f.parent_line_id, f.is_additive,
-           CASE WHEN g.line_id IS NULL THEN coalesce(f.amount, 0) ELSE coalesce(c.total, 0) END AS amount
+           CASE WHEN g.line_id IS NULL THEN coalesce(f.amount, 0) ELSE coalesce(v.total, 0) END AS amount
     FROM f
     LEFT JOIN group_rows AS g ON g.table_id = f.table_id AND g.line_id = f.line_id
-    LEFT JOIN raw_child_sums AS c ON c.table_id = f.table_id AND c.line_id = f.line_id AND c.column_position = f.column_position
+    LEFT JOIN group_values AS v ON v.table_id = f.table_id AND v.line_id = f.line_id AND v.column_position = f.column_position
 ),
 child_sums AS (
     SELECT table_id, parent_line_id AS line_id, column_position, sum(amount) AS children_sum, count(*) AS n_children
