@@ -31,7 +31,7 @@ PAGE_TABLES = (
     "load_warnings",
 )
 # Tables keyed by source file rather than by document.
-BY_FILE = {"load_rejections", "load_warnings", "source_file", "dim_document"}
+BY_FILE = {"load_rejections", "load_warnings", "source_file", "dim_document", "source_scan"}
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -147,21 +147,7 @@ def _keys_frame(keys: Iterable[str]) -> pd.DataFrame:
 
 def replace_scan(con: duckdb.DuckDBPyConnection, scan: pd.DataFrame, keys: Iterable[str]) -> None:
     """Record the scan of these page keys (a key without a row is a page whose file is gone)."""
-    ensure_schema(con)
-    con.register("scan_keys", _keys_frame(keys))
-    try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM source_scan WHERE source_file IN (SELECT key::VARCHAR FROM scan_keys)")
-        if len(scan):
-            con.register("scan_rows", scan)
-            con.execute("INSERT INTO source_scan BY NAME SELECT * FROM scan_rows")
-            con.unregister("scan_rows")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("scan_keys")
+    replace_pages(con, {"source_scan": scan}, files=keys, document_ids=[])
 
 
 def scan_for(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> pd.DataFrame:
