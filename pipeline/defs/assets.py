@@ -120,7 +120,7 @@ def source_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
         ),
     ],
     pool=POOL,
-    partitions_def=pages_partitions,
+    # Unpartitioned: it parses every staged page whose fingerprint changed, whichever run staged it.
     backfill_policy=single_run,
 )
 def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, staging_db: DuckDBResource):
@@ -131,12 +131,10 @@ def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
     """
     sources = budget_paths.sources
     manifest = documents.read_manifest(sources)
-    keys = _scope(context)
     with _connect(staging_db) as con:
         staging.ensure_schema(con)
         registry = staging.registry(con)
-        # Pages of this run, and pages that repeated a page of this run (they may load now).
-        scan = staging.scan_for(con, keys)
+        scan = staging.scanned_pages(con)
     previous = registry.set_index("source_file") if len(registry) else pd.DataFrame()
     changed = {
         row.source_file for row in scan.itertuples(index=False)
@@ -194,7 +192,7 @@ def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
         asset_key="page_tables",
         metadata={
             "pages_parsed": len(todo),
-            "pages_unchanged": len(keys) - len([r for r in todo if r.source_file in set(keys)]),
+            "pages_unchanged": len(scan) - len(todo),
             "tables": totals.get("dim_table", 0),
             "cells": totals.get("table_cell", 0),
             "tables_by_kind": dg.MetadataValue.json(kinds),
@@ -230,7 +228,6 @@ def _keep_sample(samples: dict[str, pd.DataFrame], name: str, frame: pd.DataFram
     group_name="validate",
     kinds={"pandas", "duckdb"},
     pool=POOL,
-    partitions_def=pages_partitions,
     backfill_policy=single_run,
 )
 def validated_budget(context: dg.AssetExecutionContext, staging_db: DuckDBResource) -> dg.MaterializeResult:

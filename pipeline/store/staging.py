@@ -141,33 +141,15 @@ def registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM source_file ORDER BY source_file").df()
 
 
-def _keys_frame(keys: Iterable[str]) -> pd.DataFrame:
-    return pd.DataFrame({"key": pd.Series(sorted(set(keys)), dtype="object")})
-
-
 def replace_scan(con: duckdb.DuckDBPyConnection, scan: pd.DataFrame, keys: Iterable[str]) -> None:
     """Record the scan of these page keys (a key without a row is a page whose file is gone)."""
     replace_pages(con, {"source_scan": scan}, files=keys, document_ids=[])
 
 
-def scan_for(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> pd.DataFrame:
-    """The scanned pages of these keys, plus the pages registered as duplicates of them (when
-    the page they repeat changes, they may carry the page now)."""
+def scanned_pages(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every page file the scans have seen and not seen disappear, with its hash and fingerprint."""
     ensure_schema(con)
-    con.register("wanted_keys", _keys_frame(keys))
-    try:
-        return con.execute(
-            """
-            SELECT * FROM source_scan
-            WHERE source_file IN (SELECT key::VARCHAR FROM wanted_keys)
-               OR source_file IN (
-                    SELECT source_file FROM source_file
-                    WHERE status = 'duplicate' AND duplicate_of IN (SELECT key::VARCHAR FROM wanted_keys))
-            ORDER BY source_file
-            """
-        ).df()
-    finally:
-        con.unregister("wanted_keys")
+    return con.execute("SELECT * FROM source_scan ORDER BY source_file").df()
 
 
 def refuse_documents(con: duckdb.DuckDBPyConnection, reasons: dict[str, str]) -> None:
