@@ -41,11 +41,11 @@ def build(args: argparse.Namespace) -> int:
     from pipeline.definitions import make_definitions
     from pipeline.defs.partitions import PAGES, contiguous_ranges, range_tags
     from pipeline.defs.resources import paths_from_env, staging_path
-    from pipeline.defs.sync import plan, registered_fingerprints, scan_sources
+    from pipeline.defs.sync import known_hashes, plan, registered_fingerprints, scan_sources
 
     paths = paths_from_env()
     try:
-        scanned = scan_sources(paths.sources)
+        scanned = scan_sources(paths.sources, known_hashes(staging_path(paths)))
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -236,6 +236,7 @@ class SourceScan(pa.DataFrameModel):
     sha256: Series[str] = col("SHA-256 of the file's bytes.", "VARCHAR")
     size_bytes: Series[int] = col("Size of the file in bytes.", "BIGINT", ge=0)
     fingerprint: Series[str] = col("Hash of what the parse of this file depends on: its bytes, its manifest row and the parser's code.", "VARCHAR")
+    stat_signature: Series[str] = col("Size, modification and change times and inode of the file when it was hashed: while they hold, the hash does not need the bytes read again.", "VARCHAR", nullable=True)
 
 
 class SourceFile(pa.DataFrameModel):

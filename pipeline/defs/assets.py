@@ -70,9 +70,11 @@ def source_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
     manifest = documents.read_manifest(sources)
     present = [k for k in keys if (sources / k).is_file()]
     gone = [k for k in keys if k not in set(present)]
-    pages = documents.scan_files(sources, present, manifest)
+    with _connect(staging_db) as con:
+        known = staging.known_hashes(con)
+    pages = documents.scan_files(sources, present, manifest, known)
     scan = pd.DataFrame(
-        [(p.key, p.sha256, p.size_bytes, p.fingerprint) for p in pages],
+        [(p.key, p.sha256, p.size_bytes, p.fingerprint, p.stat_signature) for p in pages],
         columns=columns_of(TABLE_MODELS["source_scan"]),
     )
     with _connect(staging_db) as con:

@@ -12,6 +12,7 @@ import duckdb
 
 from pipeline.core import documents
 from pipeline.defs.partitions import PAGES
+from pipeline.store import staging
 
 
 @dataclass
@@ -26,24 +27,41 @@ class Plan:
         return set(self.changed) | set(self.gone)
 
 
-def scan_sources(sources: Path) -> dict[str, str]:
+def scan_sources(sources: Path, known: documents.KnownHashes | None = None) -> dict[str, str]:
+    """Page key -> fingerprint of every page file."""
+    return {page.key: page.fingerprint for page in scan_pages(sources, known)}
+
+
+def scan_pages(sources: Path, known: documents.KnownHashes | None = None) -> list[documents.SourcePage]:
+    """Every page file with its hash; files whose stat signature is in `known` are not read."""
     if not sources.is_dir():
         raise FileNotFoundError(f"BUDGET_SOURCES_DIR {sources} is not a folder")
-    return {page.key: page.fingerprint for page in documents.scan(sources)}
+    return documents.scan(sources, known=known)
 
 
 def registered_fingerprints(staging_path: Path) -> dict[str, str]:
     """What staging last parsed, per page; empty when there is no staging database yet."""
+    return _read_staging(staging_path, lambda con: dict(con.execute("SELECT source_file, validated_fingerprint FROM source_file").fetchall()), {})
+
+
+def known_hashes(staging_path: Path) -> documents.KnownHashes:
+    """The hashes the last scans recorded; empty when staging is missing or being written."""
+    return _read_staging(staging_path, staging.known_hashes, {}, tolerate_lock=True)
+
+
+def _read_staging(staging_path: Path, read, empty, *, tolerate_lock: bool = False):
     if not staging_path.exists():
-        return {}
-    con = duckdb.connect(str(staging_path), read_only=True)
+        return empty
     try:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'source_file'"
-        ).fetchone()[0]
-        if not exists:
-            return {}
-        return dict(con.execute("SELECT source_file, validated_fingerprint FROM source_file").fetchall())
+        con = duckdb.connect(str(staging_path), read_only=True)
+    except duckdb.IOException:
+        if tolerate_lock:
+            return empty  # another process writes staging: hash every file instead
+        raise
+    try:
+        return read(con)
+    except duckdb.CatalogException:
+        return empty  # no page staged yet
     finally:
         con.close()
 

@@ -146,6 +146,18 @@ def replace_scan(con: duckdb.DuckDBPyConnection, scan: pd.DataFrame, keys: Itera
     replace_pages(con, {"source_scan": scan}, files=keys, document_ids=[])
 
 
+def known_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int, str]]:
+    """Page key -> (stat signature, size, SHA-256) the last scan recorded; works on a read-only
+    connection, and gives nothing for a staging database older than the column."""
+    try:
+        rows = con.execute(
+            "SELECT source_file, stat_signature, size_bytes, sha256 FROM source_scan WHERE stat_signature <> ''"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    return {key: (signature, size, sha) for key, signature, size, sha in rows}
+
+
 def scanned_pages(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every page file the scans have seen and not seen disappear, with its hash and fingerprint."""
     ensure_schema(con)
