@@ -1,6 +1,7 @@
 """From page files to validated frames, without Dagster: the core the assets wire together.
 
   parse_source      bytes of one page -> ParsedPage (identity + parse result)
+  parse_many        many pages, on every core (workers send their rows back column-wise)
   deduplicate       one page per document: the same page under two names or addresses loads once
   to_frames         parsed pages -> one DataFrame per warehouse table (unvalidated)
   validate_frames   pandera validation; a table with an invalid row is quarantined, never loaded
@@ -10,11 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import numpy as np
 import pandas as pd
 import pandera.errors
+from pandas.api.types import infer_dtype
 
 from pipeline.core import tables as tables_module
 from pipeline.core.documents import fingerprint, resolve_identity
@@ -33,6 +39,7 @@ from pipeline.core.schemas import (
     TableCell,
     TableColumnIdentity,
     columns_of,
+    validate,
 )
 
 # Frames produced per batch of pages, and the model that validates each.
@@ -52,16 +59,69 @@ FRAME_MODELS = {
 PER_TABLE_FRAMES = ("stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
 
 
-@dataclass(slots=True)
 class ParsedPage:
-    key: str
-    sha256: str
-    page: PageIdentity
-    result: PageResult
-    size_bytes: int = 0
-    fingerprint: str = ""
-    duplicate_of: str | None = None
-    rejected_reason: str | None = None
+    """One page parsed: its identity and its rows.
+
+    The rows are `result` (a PageResult, lists of dicts) or, for pages parsed in a worker process
+    (`parse_many`), column-wise in a block shared with the other pages of the worker's chunk:
+    far cheaper to send back than dicts. `result` is then rebuilt on first use.
+    """
+
+    __slots__ = ("key", "sha256", "page", "_result", "size_bytes", "fingerprint", "duplicate_of", "rejected_reason", "_rows")
+
+    def __init__(
+        self,
+        key: str,
+        sha256: str,
+        page: PageIdentity,
+        result: PageResult | None = None,
+        size_bytes: int = 0,
+        fingerprint: str = "",
+        duplicate_of: str | None = None,
+        rejected_reason: str | None = None,
+        rows: _PageRows | None = None,
+    ) -> None:
+        self.key = key
+        self.sha256 = sha256
+        self.page = page
+        self._result = result
+        self.size_bytes = size_bytes
+        self.fingerprint = fingerprint
+        self.duplicate_of = duplicate_of
+        self.rejected_reason = rejected_reason
+        self._rows = rows
+
+    @property
+    def result(self) -> PageResult:
+        if self._result is None and self._rows is not None:
+            self._result = self._rows.to_result()
+            self._rows = None
+        return self._result
+
+    @result.setter
+    def result(self, value: PageResult) -> None:
+        self._result = value
+        self._rows = None
+
+    def __repr__(self) -> str:
+        return (
+            f"ParsedPage(key={self.key!r}, sha256={self.sha256!r}, document_id={self.page.document_id!r}, "
+            f"duplicate_of={self.duplicate_of!r}, rejected_reason={self.rejected_reason!r})"
+        )
+
+    def _count(self, part: int) -> int:
+        if self._rows is not None:
+            start, stop = self._rows.spans[part]
+            return stop - start
+        return len(getattr(self._result, RESULT_PARTS[part][0]))
+
+    def _add_part(self, segments: dict[str, list], part: int) -> None:
+        attribute, name = RESULT_PARTS[part]
+        if self._rows is not None:
+            start, stop = self._rows.spans[part]
+            _add_span(segments[name], self._rows.block, part, start, stop)
+        else:
+            _add_records(segments[name], getattr(self._result, attribute))
 
 
 def parse_source(key: str, data: bytes, manifest: ManifestRow | None) -> ParsedPage:
@@ -147,10 +207,12 @@ def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | Non
 def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dict[str, pd.DataFrame]:
     """One frame per warehouse table for a batch of parsed pages (duplicates left out, with a warning)."""
     loaded_at = loaded_at or datetime.now(timezone.utc)
-    rows: dict[str, list[dict]] = {name: [] for name in FRAME_MODELS}
+    # Each frame's rows in page order, as runs: a list of dicts, or a span of a block's columns.
+    segments: dict[str, list] = {name: [] for name in FRAME_MODELS}
+    rejections = RESULT_INDEX["rejections"]
     for parsed in pages:
         page = parsed.page
-        rows["source_file"].append(
+        _add_records(segments["source_file"], [
             {
                 "source_file": parsed.key,
                 "sha256": parsed.sha256,
@@ -161,21 +223,20 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
                 "duplicate_of": parsed.duplicate_of,
                 "validated_fingerprint": None,
             }
-        )
+        ])
         if parsed.duplicate_of is not None:
-            rows["load_warnings"].append(
+            _add_records(segments["load_warnings"], [
                 {"document_id": page.document_id, "source_file": parsed.key, "field": "duplicate",
                  "message": f"{parsed.key} repeats {parsed.duplicate_of} (same page); loaded once, from {parsed.duplicate_of}"}
-            )
+            ])
             continue
-        if parsed.rejected_reason is not None and not parsed.result.rejections:
-            rows["load_rejections"].append(_page_rejection(page, parsed.rejected_reason, stage="identify"))
+        if parsed.rejected_reason is not None and not parsed._count(rejections):
+            _add_records(segments["load_rejections"], [_page_rejection(page, parsed.rejected_reason, stage="identify")])
             continue
         if parsed.rejected_reason is not None:
-            rows["load_rejections"].extend(parsed.result.rejections)
+            parsed._add_part(segments, rejections)
             continue
-        result = parsed.result
-        rows["dim_document"].append(
+        _add_records(segments["dim_document"], [
             {
                 "document_id": page.document_id,
                 "source_file": parsed.key,
@@ -190,16 +251,10 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
                 "metadata_sources": ", ".join(f"{k}={v}" for k, v in sorted(page.provenance.items())) or None,
                 "loaded_at": loaded_at,
             }
-        )
-        rows["dim_table"].extend(result.tables)
-        rows["table_cell"].extend(result.cells)
-        rows["stg_budget_line"].extend(result.lines)
-        rows["fact_budget_amount"].extend(result.amounts)
-        rows["fact_budget_flexibility"].extend(result.flexibility)
-        rows["table_column_identity"].extend(result.identities)
-        rows["load_rejections"].extend(result.rejections)
-        rows["load_warnings"].extend(result.warnings)
-    frames = {name: _frame(rows[name], FRAME_MODELS[name]) for name in FRAME_MODELS}
+        ])
+        for part in range(len(RESULT_PARTS)):
+            parsed._add_part(segments, part)
+    frames = {name: _frame(segments[name], name) for name in FRAME_MODELS}
     amounts = frames["fact_budget_amount"]
     # The budget phase is the column's, not the document's (pipeline.core.fdp).
     phases = amounts["column_kind"].map(FDP_PHASE_BY_KIND).astype(object)
@@ -207,10 +262,223 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
     return frames
 
 
-def _frame(records: list[dict], model) -> pd.DataFrame:
-    columns = columns_of(model)
-    frame = pd.DataFrame.from_records(records, columns=columns) if records else pd.DataFrame({c: [] for c in columns})
-    return frame
+# Rows column-wise. A frame is built from its columns exactly as pandas builds it from the
+# records (DataFrame.from_records over rows: same object arrays, same dtype inference), without
+# going through one dict per row.
+
+# PageResult attribute -> the frame its rows go to, in to_frames' order.
+RESULT_PARTS = (
+    ("tables", "dim_table"),
+    ("cells", "table_cell"),
+    ("lines", "stg_budget_line"),
+    ("amounts", "fact_budget_amount"),
+    ("flexibility", "fact_budget_flexibility"),
+    ("identities", "table_column_identity"),
+    ("rejections", "load_rejections"),
+    ("warnings", "load_warnings"),
+)
+RESULT_INDEX = {attribute: index for index, (attribute, _name) in enumerate(RESULT_PARTS)}
+FRAME_COLUMNS = {name: tuple(columns_of(model)) for name, model in FRAME_MODELS.items()}
+# Columns the models declare as strings (a hint only: the values decide the frame's dtypes).
+_TEXT_COLUMNS = {
+    name: {column for column, spec in model.to_schema().columns.items() if str(spec.dtype) == "str"}
+    for name, model in FRAME_MODELS.items()
+}
+_MISSING = float("nan")  # what DataFrame.from_records puts where a record lacks a column
+try:  # the two halves of DataFrame.from_records(records): records -> object arrays -> columns
+    from pandas._libs.lib import dicts_to_array as _dicts_to_array
+    from pandas.core.internals.construction import convert_object_array as _convert_object_array
+except ImportError:  # another pandas: build the frames the plain way
+    _dicts_to_array = _convert_object_array = None
+
+
+def _add_records(segment: list, records: list[dict]) -> None:
+    if not records:
+        return
+    if segment and isinstance(segment[-1], list):
+        segment[-1].extend(records)
+    else:
+        segment.append(list(records))
+
+
+def _add_span(segment: list, block: _Block, part: int, start: int, stop: int) -> None:
+    if start == stop:
+        return
+    last = segment[-1] if segment else None
+    if isinstance(last, tuple) and last[0] is block and last[1] == part and last[3] == start:
+        segment[-1] = (block, part, last[2], stop)
+    else:
+        segment.append((block, part, start, stop))
+
+
+def _record_columns(records: list[dict], columns: tuple[str, ...]) -> list:
+    """One array (or list) of values per column, as from_records reads the records."""
+    if _dicts_to_array is None:
+        return [[record.get(column, _MISSING) for record in records] for column in columns]
+    content = _dicts_to_array(records, list(columns))
+    return [content[:, index] for index in range(len(columns))]
+
+
+def _frame(segment: list, name: str) -> pd.DataFrame:
+    columns = FRAME_COLUMNS[name]
+    if not segment:
+        return pd.DataFrame({c: [] for c in columns})
+    pieces: list[list] = [[] for _ in columns]
+    for run in segment:
+        values = _record_columns(run, columns) if isinstance(run, list) else run[0].columns(run[1], columns, run[2], run[3])
+        for target, column in zip(pieces, values):
+            target.append(column)
+    if _convert_object_array is None:
+        data = [[value for piece in column for value in piece] for column in pieces]
+        return pd.DataFrame.from_records(list(zip(*data)), columns=list(columns))
+    try:
+        arrays = [_column(column, column_name in _TEXT_COLUMNS[name]) for column_name, column in zip(columns, pieces)]
+    except (ValueError, TypeError):  # a value numpy takes for a sequence: let pandas sort it out
+        data = [[value for piece in column for value in _unpack(piece)] for column in pieces]
+        return pd.DataFrame.from_records(list(zip(*data)), columns=list(columns))
+    return pd.DataFrame(dict(zip(columns, arrays)), columns=list(columns), copy=False)
+
+
+def _column(pieces: list, text: bool) -> np.ndarray:
+    """A frame column from its pieces: Python ints sent as int64 stay int64 (what pandas makes of
+    a column of ints); anything else is inferred from the values."""
+    if all(isinstance(piece, np.ndarray) and piece.dtype == np.int64 for piece in pieces):
+        return np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    return _infer(_object_array([_unpack(piece) for piece in pieces]), text)
+
+
+def _object_array(pieces: list) -> np.ndarray:
+    """One object array of a column's pieces (object arrays, or lists of values)."""
+    if len(pieces) == 1 and isinstance(pieces[0], np.ndarray):
+        return pieces[0]
+    array = np.empty(sum(len(piece) for piece in pieces), dtype=object)
+    start = 0
+    for piece in pieces:
+        array[start : start + len(piece)] = piece
+        start += len(piece)
+    return array
+
+
+def _infer(array: np.ndarray, text: bool = False) -> np.ndarray:
+    """The column DataFrame.from_records makes of these values (its own conversion), with the
+    common cases done directly: Python ints -> int64; ints and None -> float64 with NaN
+    (exact below 2**53); bools -> bool. `text`: the model says strings, which pandas' own
+    conversion settles at the first value."""
+    if text:
+        return _convert_object_array([array], dtype=None)[0]
+    kind = infer_dtype(array, skipna=False)
+    try:
+        if kind == "integer":
+            return array.astype(np.int64)
+        if kind == "boolean":
+            return array.astype(bool)
+        if kind == "mixed-integer":
+            missing = array == None  # noqa: E711 - elementwise
+            present = array[~missing]
+            if infer_dtype(present, skipna=False) == "integer":
+                ints = present.astype(np.int64)
+                if len(ints) and -(2**53) < int(ints.min()) and int(ints.max()) < 2**53:
+                    floats = np.full(len(array), np.nan)
+                    floats[~missing] = ints
+                    return floats
+    except OverflowError:
+        pass
+    return _convert_object_array([array], dtype=None)[0]
+
+
+def _pack(values, text: bool = False) -> object:
+    """A column's values in a form cheap to send, exactly recoverable: Python ints as int64 (a
+    column the model declares as text is sent as it is, unexamined)."""
+    if text:
+        return values
+    try:
+        array = values if isinstance(values, np.ndarray) else _object_array([values])
+    except (ValueError, TypeError):
+        return values
+    if infer_dtype(array, skipna=False) == "integer":
+        try:
+            return array.astype(np.int64)
+        except OverflowError:
+            pass
+    return values
+
+
+def _unpack(piece) -> list | np.ndarray:
+    """The values of a packed piece (a list or an object array)."""
+    if isinstance(piece, np.ndarray) and piece.dtype != object:
+        return piece.astype(object)  # int64 -> Python ints
+    return piece
+
+
+class _Block:
+    """The rows of consecutive pages parsed together, column-wise: per PageResult attribute, the
+    records' keys and one packed column per key (or the records themselves when their keys
+    differ)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[tuple[tuple[str, ...] | None, list]]) -> None:
+        self.parts = parts
+
+    @classmethod
+    def of(cls, results: list[PageResult]) -> tuple[_Block, list[tuple[tuple[int, int], ...]]]:
+        """A block of these results, and each result's (start, stop) per attribute."""
+        parts = []
+        spans: list[list[tuple[int, int]]] = [[] for _ in results]
+        for attribute, name in RESULT_PARTS:
+            records: list[dict] = []
+            for index, result in enumerate(results):
+                start = len(records)
+                records.extend(getattr(result, attribute))
+                spans[index].append((start, len(records)))
+            keys = tuple(records[0]) if records else ()
+            if all(map(keys.__eq__, map(tuple, records))):
+                text = _TEXT_COLUMNS[name]
+                parts.append((keys, [_pack(values, key in text) for key, values in zip(keys, _record_columns(records, keys))]))
+            else:
+                parts.append((None, records))
+        return cls(parts), [tuple(s) for s in spans]
+
+    def columns(self, part: int, columns: tuple[str, ...], start: int, stop: int) -> list[list]:
+        keys, data = self.parts[part]
+        if keys is None:
+            return _record_columns(data[start:stop], columns)
+        position = {key: index for index, key in enumerate(keys)}
+        out = []
+        for column in columns:
+            if column not in position:
+                out.append([_MISSING] * (stop - start))
+                continue
+            values = data[position[column]]
+            out.append(values if start == 0 and stop == len(values) else values[start:stop])
+        return out
+
+    def records(self, part: int, start: int, stop: int) -> list[dict]:
+        keys, data = self.parts[part]
+        if keys is None:
+            return data[start:stop]
+        if not keys:
+            return [{} for _ in range(start, stop)]
+        columns = [_unpack(values[start:stop]) for values in data]
+        columns = [values.tolist() if isinstance(values, np.ndarray) else values for values in columns]
+        return [dict(zip(keys, row)) for row in zip(*columns)]
+
+
+class _PageRows:
+    """Where one page's rows are in its block."""
+
+    __slots__ = ("block", "spans", "derived_budget_year")
+
+    def __init__(self, block: _Block, spans: tuple[tuple[int, int], ...], derived_budget_year: int | None) -> None:
+        self.block = block
+        self.spans = spans
+        self.derived_budget_year = derived_budget_year
+
+    def to_result(self) -> PageResult:
+        result = PageResult(derived_budget_year=self.derived_budget_year)
+        for part, (attribute, _name) in enumerate(RESULT_PARTS):
+            setattr(result, attribute, self.block.records(part, *self.spans[part]))
+        return result
 
 
 @dataclass(slots=True)
@@ -221,7 +489,11 @@ class ValidationOutcome:
 
 def validate_frames(frames: dict[str, pd.DataFrame]) -> ValidationOutcome:
     """Validate every frame with its pandera model. Rows that fail take their whole table out of
-    the facts (quarantined with the failing check and line); the rest loads."""
+    the facts (quarantined with the failing check and line); the rest loads.
+
+    Each frame is validated once for the whole batch, on the fast road of `schemas.validate`;
+    pandera's full, lazy report is drawn only for a frame that fails, to name its failing rows.
+    """
     frames = dict(frames)
     quarantined: dict[str, str] = {}
     for name in PER_TABLE_FRAMES:
@@ -229,7 +501,7 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> ValidationOutcome:
             continue
         model = FRAME_MODELS[name]
         try:
-            frames[name] = model.validate(frames[name], lazy=True)
+            frames[name] = validate(model, frames[name])
         except pandera.errors.SchemaErrors as errors:
             frame = frames[name]
             cases = errors.failure_cases
@@ -240,8 +512,10 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> ValidationOutcome:
                 if table_id in quarantined:
                     continue
                 case = cases[cases["index"] == index].iloc[0]
+                # Frames without a source line (column identities) name the table's first line.
+                line = row["source_line"] if "source_line" in row.index else _first_line(frames, table_id)
                 quarantined[table_id] = (
-                    f"line {row['source_line']}: {name}.{case['column'] or 'row'} fails {case['check']} "
+                    f"line {line}: {name}.{case['column'] or 'row'} fails {case['check']} "
                     f"(value {case['failure_case']!r})"
                 )
             if cases["index"].isna().any():
@@ -276,7 +550,7 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> ValidationOutcome:
     for name in frames:
         if name in PER_TABLE_FRAMES:
             continue
-        frames[name] = FRAME_MODELS[name].validate(frames[name], lazy=True)
+        frames[name] = validate(FRAME_MODELS[name], frames[name])
     return ValidationOutcome(frames, quarantined)
 
 
@@ -291,19 +565,67 @@ def _parse_one(args: tuple[str, bytes, ManifestRow | None]) -> ParsedPage:
     return parse_source(*args)
 
 
-def parse_many(blobs: list[tuple[str, bytes]], manifest: dict[str, ManifestRow], workers: int | None = None) -> list[ParsedPage]:
-    """Parse many pages, on every core when there are enough of them to pay for the processes.
+def _parse_chunk(jobs: list[tuple[str, bytes, ManifestRow | None]]) -> list[ParsedPage]:
+    """Parse consecutive pages in a worker; their rows travel back column-wise in one block."""
+    pages = [parse_source(*job) for job in jobs]
+    block, spans = _Block.of([p.result for p in pages])
+    for parsed, span in zip(pages, spans):
+        parsed._rows = _PageRows(block, span, parsed._result.derived_budget_year)
+        parsed._result = None
+    return pages
 
-    Each page is parsed on its own (pure function of its bytes and manifest row), so the work
-    splits over processes without shared state; results come back in input order.
-    """
-    jobs = [(key, data, manifest.get(key)) for key, data in blobs]
+
+# Below this many pages a process pool costs more than it saves.
+PARALLEL_MIN_PAGES = 50
+
+
+@contextmanager
+def parsing_pool(pages: int, workers: int | None = None) -> Iterator[Executor | None]:
+    """Worker processes for `parse_many`, started once and reused by every batch of a run (each
+    worker pays a second or two of imports); None when the pages are too few to pay for them."""
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if workers <= 1 or len(jobs) < 50:
-        return [_parse_one(job) for job in jobs]
-    from concurrent.futures import ProcessPoolExecutor
+    if workers <= 1 or pages < PARALLEL_MIN_PAGES:
+        yield None
+        return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+        yield pool
+
+
+def parse_many(
+    blobs: list[tuple[str, bytes]],
+    manifest: dict[str, ManifestRow],
+    workers: int | None = None,
+    pool: Executor | None = None,
+) -> list[ParsedPage]:
+    """Parse many pages, on every core when there are enough of them to pay for the processes.
+
+    Each page is parsed on its own (pure function of its bytes and manifest row), so the work
+    splits over processes without shared state. Workers take consecutive chunks of pages and
+    send each chunk's rows back column-wise (see ParsedPage); results come back in input order.
+    Pass the `pool` of `parsing_pool` to reuse its workers across calls.
+    """
+    jobs = [(key, data, manifest.get(key)) for key, data in blobs]
+    if pool is None:
+        with parsing_pool(len(jobs), workers) as own_pool:
+            if own_pool is None:
+                return [_parse_one(job) for job in jobs]
+            return parse_many(blobs, manifest, pool=own_pool)
+    lanes = getattr(pool, "_max_workers", 2)
+    size = max(4, min(32, len(jobs) // (lanes * 4)))
+    chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
+    parsed: list[ParsedPage] = []
+    for pages in pool.map(_parse_chunk, chunks):
+        parsed.extend(pages)
+    return parsed
+
+
+def _first_line(frames: dict[str, pd.DataFrame], table_id: str) -> object:
+    tables = frames.get("dim_table")
+    if tables is None or "first_line" not in tables.columns:
+        return None
+    lines = tables.loc[tables["table_id"] == table_id, "first_line"]
+    return int(lines.iloc[0]) if len(lines) and pd.notna(lines.iloc[0]) else None

@@ -7,6 +7,7 @@ before they are loaded; the warehouse DDL is generated from them (`pipeline.stor
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -453,3 +454,144 @@ def describe_column(model: type[pa.DataFrameModel], name: str) -> tuple[str, str
         if match:
             return column.metadata["sql"], (column.description or "").format(**match.groupdict()), bool(column.nullable)
     return None
+
+
+# Validation: pandera's answer, without pandera's per-cell bookkeeping when the frame is valid.
+
+
+def validate(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> pd.DataFrame:
+    """`model.validate(frame, lazy=True)`, fast when the frame passes.
+
+    The model's own schema runs vectorised, once per column: coercion to the column's dtype (by
+    pandera's engine), the dtype check, nullability, uniqueness, every Check of the column (by
+    pandera's own Check objects) and the model's dataframe checks. At the first failure, error or
+    schema feature it does not cover, the frame goes to pandera itself, whose result (or
+    SchemaErrors naming every failing row) is returned. So the outcome is always pandera's; valid
+    frames just skip pandera's per-cell work (its `str` dtype check maps a Python lambda over
+    every cell and formats the result even when nothing fails). Unlike pandera's copy, a frame
+    validated on the fast road shares its uncoerced columns with `frame`: copy it before
+    changing values in place.
+    """
+    fast = _fast_validator(model)
+    if fast is not None:
+        try:
+            validated = fast.validate(frame)
+        except Exception:  # noqa: BLE001 - any doubt: pandera decides
+            validated = None
+        if validated is not None:
+            return validated
+    return model.validate(frame, lazy=True)
+
+
+_FAST_VALIDATORS: dict[type, _FastValidator | None] = {}
+
+
+def _fast_validator(model: type[pa.DataFrameModel]) -> _FastValidator | None:
+    if model not in _FAST_VALIDATORS:
+        _FAST_VALIDATORS[model] = _FastValidator.compile(model)
+    return _FAST_VALIDATORS[model]
+
+
+class _FastValidator:
+    def __init__(self, schema, columns: list) -> None:
+        from pandera.engines.pandas_engine import Engine, NpString
+
+        self.schema = schema
+        self.columns = columns
+        self.engine = Engine
+        self.strings = {name for name, column in columns if isinstance(column.dtype, NpString) and column.coerce}
+
+    @classmethod
+    def compile(cls, model: type[pa.DataFrameModel]) -> _FastValidator | None:
+        """None when the schema uses a feature the fast road does not reproduce."""
+        schema = model.to_schema()
+        if (
+            schema.index is not None or schema.dtype is not None or schema.coerce or schema.strict or schema.ordered
+            or schema.unique or schema.parsers or schema.add_missing_columns or schema.drop_invalid_rows
+            or schema.unique_column_names or any(check.groupby is not None for check in schema.checks)
+        ):
+            return None
+        columns = list(schema.columns.items())
+        for _name, column in columns:
+            if (
+                column.regex or not column.required or column.parsers or column.default is not None
+                or column.drop_invalid_rows or column.dtype is None
+                or any(check.groupby is not None for check in column.checks)
+            ):
+                return None
+        return cls(schema, columns)
+
+    def validate(self, frame: pd.DataFrame) -> pd.DataFrame | None:
+        """The validated (coerced) copy of `frame`, or None: let pandera look."""
+        from pandas.api.types import infer_dtype
+        from pandera.config import ValidationDepth, get_config_context
+
+        config = get_config_context()
+        if (
+            not config.validation_enabled
+            or config.validation_depth not in (None, ValidationDepth.SCHEMA_AND_DATA)
+            or config.use_narwhals_backend
+        ):
+            return None
+        if type(frame) is not pd.DataFrame or not frame.columns.is_unique:
+            return None
+        changed: dict[str, pd.Series] = {}
+        for name, column in self.columns:
+            if name not in frame.columns:
+                return None
+            original = value = frame[name]
+            # Python strings throughout, and no null where none is allowed: pandera's str coercion
+            # would leave every value as it is, and its dtype check passes. Else: pandera's way.
+            if not (
+                name in self.strings
+                and value.dtype == object
+                and infer_dtype(value.to_numpy(), skipna=column.nullable) == "string"
+            ):
+                if column.coerce and not _same_numbers(value.dtype, column.dtype):
+                    # Coerced by the frame, then again by the column, as pandera does.
+                    value = column.dtype.try_coerce(column.dtype.try_coerce(value))
+                if not bool(np.all(column.dtype.check(self.engine.dtype(value.dtype), value))):
+                    return None
+                if not column.nullable and value.hasnans:
+                    return None
+            if column.unique and not value.is_unique:
+                return None
+            for check in column.checks:
+                if not _passes(check, value):
+                    return None
+            if value is not original:
+                changed[name] = value
+        validated = frame.copy(deep=False)  # the columns not coerced are shared, not copied
+        for name, value in changed.items():
+            validated[name] = value
+        for check in self.schema.checks:
+            if not _passes(check, validated):
+                return None
+        return validated
+
+
+def _same_numbers(dtype, target) -> bool:
+    """Whether coercing a column of `dtype` to the pandera dtype `target` is the identity: the
+    same numeric or boolean dtype (numpy's, or pandas' nullable one)."""
+    try:
+        return dtype.kind in "iufb" and dtype == target.type
+    except (AttributeError, TypeError):
+        return False
+
+
+def _passes(check, data) -> bool:
+    """Whether pandera's `check` passes on `data` (a column or the frame): the check's own
+    vectorised function on the non-null values (pandera leaves nulls out of a check that ignores
+    them, and only ever adds passes for them). Anything but a plain boolean answer is put to
+    pandera's Check."""
+    if not check.element_wise and check.groupby is None:
+        values = data.dropna() if isinstance(data, pd.Series) and check.ignore_na and data.hasnans else data
+        try:
+            output = check._check_fn(values, **check._check_kwargs)
+        except Exception:  # noqa: BLE001 - e.g. a built-in check pandera has not dispatched yet
+            output = None
+        if isinstance(output, pd.Series) and output.dtype == bool:
+            return bool(output.all())
+        if isinstance(output, (bool, np.bool_)):
+            return bool(output)
+    return bool(check(data).check_passed)
