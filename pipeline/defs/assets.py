@@ -157,35 +157,37 @@ def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
     kinds: dict[str, int] = {}
     samples: dict[str, pd.DataFrame] = {}
     refused: dict[str, str] = {}
-    # Batches of pages keep memory flat however many pages the run covers.
-    for start in range(0, len(todo), BATCH_PAGES):
-        batch = todo[start : start + BATCH_PAGES]
-        blobs = [(row.source_file, (sources / row.source_file).read_bytes()) for row in batch]
-        parsed = build.parse_many(blobs, manifest)
-        for row, page in zip(batch, parsed):
-            if page.sha256 != row.sha256:
-                raise dg.Failure(f"{row.source_file} changed during the run; run again")
-        refused.update(build.deduplicate(parsed, known))
-        frames = build.to_frames(parsed)
-        files = {row.source_file for row in batch}
-        old_documents = {previous.loc[f, "document_id"] for f in files if f in previous.index and previous.loc[f, "document_id"]}
-        scope = sorted(old_documents | {p.page.document_id for p in parsed})
-        with _connect(staging_db) as con:
-            page_frames = {k: v for k, v in frames.items() if k in staging.PAGE_TABLES}
-            staging.replace_pages(con, page_frames, files=files, document_ids=scope, prefix=staging.PARSED_PREFIX)
-            staging.replace_pages(con, {"source_file": frames["source_file"]}, files=files, document_ids=[])
-        for p in parsed:
-            if p.duplicate_of is None and p.rejected_reason is None:
-                known[p.page.document_id] = (p.key, p.sha256)
-        for name, frame in frames.items():
-            totals[name] = totals.get(name, 0) + len(frame)
-        for kind, count in frames["dim_table"]["table_kind"].value_counts().items():
-            kinds[kind] = kinds.get(kind, 0) + int(count)
-        totals["rejected_tables"] = totals.get("rejected_tables", 0) + int((frames["dim_table"]["status"] == "rejected").sum())
-        _keep_sample(samples, "tables", frames["dim_table"][["table_id", "table_kind", "text_shape", "caption", "status"]])
-        _keep_sample(samples, "rejections", frames["load_rejections"][["source_file", "source_line", "reason"]], rows=50)
-        _keep_sample(samples, "amounts", frames["fact_budget_amount"])
-        del parsed, frames
+    # Batches of pages keep memory flat however many pages the run covers; the parsing
+    # processes start once and serve every batch.
+    with build.parsing_pool(len(todo)) as pool:
+        for start in range(0, len(todo), BATCH_PAGES):
+            batch = todo[start : start + BATCH_PAGES]
+            blobs = [(row.source_file, (sources / row.source_file).read_bytes()) for row in batch]
+            parsed = build.parse_many(blobs, manifest, pool=pool)
+            for row, page in zip(batch, parsed):
+                if page.sha256 != row.sha256:
+                    raise dg.Failure(f"{row.source_file} changed during the run; run again")
+            refused.update(build.deduplicate(parsed, known))
+            frames = build.to_frames(parsed)
+            files = {row.source_file for row in batch}
+            old_documents = {previous.loc[f, "document_id"] for f in files if f in previous.index and previous.loc[f, "document_id"]}
+            scope = sorted(old_documents | {p.page.document_id for p in parsed})
+            with _connect(staging_db) as con:
+                page_frames = {k: v for k, v in frames.items() if k in staging.PAGE_TABLES}
+                staging.replace_pages(con, page_frames, files=files, document_ids=scope, prefix=staging.PARSED_PREFIX)
+                staging.replace_pages(con, {"source_file": frames["source_file"]}, files=files, document_ids=[])
+            for p in parsed:
+                if p.duplicate_of is None and p.rejected_reason is None:
+                    known[p.page.document_id] = (p.key, p.sha256)
+            for name, frame in frames.items():
+                totals[name] = totals.get(name, 0) + len(frame)
+            for kind, count in frames["dim_table"]["table_kind"].value_counts().items():
+                kinds[kind] = kinds.get(kind, 0) + int(count)
+            totals["rejected_tables"] = totals.get("rejected_tables", 0) + int((frames["dim_table"]["status"] == "rejected").sum())
+            _keep_sample(samples, "tables", frames["dim_table"][["table_id", "table_kind", "text_shape", "caption", "status"]])
+            _keep_sample(samples, "rejections", frames["load_rejections"][["source_file", "source_line", "reason"]], rows=50)
+            _keep_sample(samples, "amounts", frames["fact_budget_amount"])
+            del parsed, frames
     if refused:
         # A second version of an already-loaded page turned up: neither is loaded.
         with _connect(staging_db) as con:
