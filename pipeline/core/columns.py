@@ -36,6 +36,8 @@ _PURE_YEAR_RE = re.compile(r"^(?:19|20)\d{2}$")
 _MARKER_RE = re.compile(r"\((\d{1,2})\)\s*(?:=|$)|\((\d{1,2})\)\s*$")
 _FORMULA_ONLY_RE = re.compile(r"^\(?\s*\d{1,2}\s*\)?\s*=\s*[\d()+\-\s]+$|^=\s*[\d()+\-\s]+$")
 _FORMULA_RE = re.compile(r"\((\d{1,2})\)\s*=\s*(.+)$")
+_ANY_MARKER_RE = re.compile(r"\((\d{1,2})\)")
+_FORMULA_TOKEN_RE = re.compile(r"\d{1,2}|[+\-]")
 
 
 class HeadingError(ValueError):
@@ -107,7 +109,7 @@ def kind_of_heading(text: str) -> str | None:
 
 
 def _marker(text: str) -> int | None:
-    match = re.search(r"\((\d{1,2})\)", text)
+    match = _ANY_MARKER_RE.search(text)
     return int(match.group(1)) if match else None
 
 
@@ -235,7 +237,7 @@ def _printed_identities(columns: list[Column]) -> list[Identity]:
             continue
         terms: list[tuple[int, int]] = []
         sign = 1
-        for token in re.findall(r"\d{1,2}|[+\-]", match.group(2)):
+        for token in _FORMULA_TOKEN_RE.findall(match.group(2)):
             if token in "+-":
                 sign = 1 if token == "+" else -1
                 continue

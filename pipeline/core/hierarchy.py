@@ -22,6 +22,8 @@ as non-additive breakdowns and never enter a sum.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass, field
 
 from pipeline.core import labels
@@ -62,7 +64,11 @@ class Node:
 
 
 def known_rank(row: Row) -> int | None:
-    code = row.code
+    return _rank_of(row.code, row.label)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _rank_of(code: str | None, label: str) -> int | None:
     if code:
         if labels.SUB_ARTICLE_CODE_RE.match(code):
             return SUB_ARTICLE_RANK
@@ -70,9 +76,9 @@ def known_rank(row: Row) -> int | None:
             return REGELING_RANK
         if labels.ARTICLE_CODE_RE.match(code):
             return ARTICLE_RANK
-    if labels.canonical_instrument(row.label):
+    if labels.canonical_instrument(label):
         return INSTRUMENT_RANK
-    if labels.apparaat_item(row.label):
+    if labels.apparaat_item(label):
         return REGELING_RANK
     return None
 
@@ -168,7 +174,10 @@ def _level(row: Row, parent: Node, table_kind: str) -> str:
 
 
 def _has_values(cells: list[Cell]) -> bool:
-    return any(c.value.status != "blank" for c in cells)
+    for c in cells:
+        if c.value.status != "blank":
+            return True
+    return False
 
 
 def _effective(node: Node, n_columns: int) -> list[int]:
@@ -180,23 +189,51 @@ def _effective(node: Node, n_columns: int) -> list[int]:
 def _sum_children(children: list[Node], n_columns: int) -> list[int]:
     total = [0] * n_columns
     for child in children:
-        for i, v in enumerate(_effective(child, n_columns)):
-            total[i] += v
+        total = list(map(operator.add, total, _effective(child, n_columns)))  # (n columns each)
     return total
 
 
-@dataclass(slots=True)
 class _Open:
-    row: Row | None  # None: not used
-    index: int
-    eff_rank: int
-    container: bool
-    has_values: bool
-    values: tuple[int, ...]
-    child_sum: list[int]
-    n_children: int
-    classes: set[str]
-    depth: int
+    """An open node of the search: a row placed under a parent, its list of children not yet
+    complete. Never changed once built: closing a child into it or noting a sibling class makes
+    a new node, so backtracking needs no undo (shallower levels are shared between readings)."""
+
+    __slots__ = ("row", "index", "eff_rank", "container", "has_values", "values", "child_sum", "n_children", "classes")
+
+    def __init__(
+        self,
+        row: Row,
+        eff_rank: int,
+        container: bool,
+        has_values: bool,
+        values: tuple[int, ...],
+        child_sum: tuple[int, ...],
+        n_children: int = 0,
+        classes: frozenset[str] = frozenset(),
+    ) -> None:
+        self.row = row
+        self.index = row.index
+        self.eff_rank = eff_rank
+        self.container = container
+        self.has_values = has_values
+        self.values = values  # printed amounts, not-available and blank as 0
+        self.child_sum = child_sum  # sum of the closed children, per column
+        self.n_children = n_children
+        self.classes = classes  # sibling classes of its children so far
+
+    def with_children(self, child_sum: tuple[int, ...], n_children: int, klass: str) -> "_Open":
+        """This node with these closed children, noting a new child of sibling class `klass`."""
+        if n_children == self.n_children and klass in self.classes:
+            return self  # (nothing closed into it, the class already noted)
+        return _Open(self.row, self.eff_rank, self.container, self.has_values, self.values, child_sum, n_children, self.classes | {klass})
+
+
+def _values_or_zero(cells: list[Cell]) -> tuple[int, ...]:
+    return tuple([c.value.amount or 0 for c in cells])
+
+
+def _step_cost(option: tuple[int, int, tuple[int, ...], int]) -> int:
+    return option[0]
 
 
 class _Search:
@@ -204,24 +241,31 @@ class _Search:
         self.root = root
         self.rows = rows
         self.n = n_columns
+        self.zeros = (0,) * n_columns
         self.steps = 0
         self.best_cost: int | None = None
         self.solutions: list[tuple[dict[int, int], dict[int, list[Cell]]]] = []
         self.ranks = [known_rank(r) for r in rows]
+        self.sibling_classes = [_sibling_class(r, rank) for r, rank in zip(rows, self.ranks)]
+        # Per row, its placements with what the search reads of them, computed once.
+        self.placements = [[(cells, _has_values(cells), _values_or_zero(cells)) for cells in r.placements] for r in rows]
         # Row-order costs weigh more the earlier the row: a step costs at most 2, so with weights
         # 3**(rows left) comparing totals compares the readings row by row (lexicographically).
         self.weights = [3 ** (len(rows) - i) for i in range(len(rows))]
+        # The row before each row (the root before the first), by index.
+        self.previous = [root.index, *(r.index for r in rows[:-1])]
         self.failure: str | None = None
         self.failure_row = -1
+        # The reading on the current search path: row index -> parent row index, -> placement.
+        self.parents: dict[int, int] = {}
+        self.chosen: dict[int, list[Cell]] = {}
 
     def run(self) -> tuple[dict[int, int], dict[int, list[Cell]]]:
         if len(self.root.placements) != 1:
             raise HierarchyError(f"line {self.root.line}: the values of {self.root.printed_label!r} cannot be placed unambiguously")
         root_cells = self.root.placements[0]
-        root = self._open_node(None, self.root, root_cells, eff_rank=0, depth=0, container=True)
-        parents: dict[int, int] = {}
-        chosen: dict[int, list[Cell]] = {self.root.index: root_cells}
-        self._dfs(0, [root], parents, chosen, 0, None)
+        self.chosen[self.root.index] = root_cells
+        self._dfs(0, (self._root_node(),), 0, None)
         if not self.solutions:
             explanation = self._explain()
             if explanation is None:
@@ -244,16 +288,23 @@ class _Search:
             )
         return self.solutions[0]
 
+    def _root_node(self) -> _Open:
+        cells = self.root.placements[0]
+        return _Open(self.root, 0, True, _has_values(cells), _values_or_zero(cells), self.zeros)
+
+    def _node(self, row: Row, eff_rank: int, container: bool, has_values: bool, values: tuple[int, ...]) -> _Open:
+        # A row without values stands for the sum of its children: it can always take children.
+        return _Open(row, eff_rank, container or not has_values, has_values, values, self.zeros)
+
     def _explain(self) -> str | None:
         """Where the reading that codes, the instrument list and row order prefer stops adding up:
         the first parent (in printed order) whose printed amounts differ from its children's sum."""
-        root = self._open_node(None, self.root, self.root.placements[0], eff_rank=0, depth=0, container=True)
-        stack = [root]
+        stack = [self._root_node()]
         children: dict[int, list[tuple[Row, list[Cell]]]] = {self.root.index: []}
         prev_parent: int | None = None
         for i, row in enumerate(self.rows):
             rank = self.ranks[i]
-            klass = _sibling_class(row, rank)
+            klass = self.sibling_classes[i]
             best: tuple[int, int] | None = None
             for level in range(len(stack) - 1, -1, -1):
                 parent = stack[level]
@@ -262,21 +313,21 @@ class _Search:
                 if parent.classes and (("instrument" in parent.classes) != (klass == "instrument") or ("article" in parent.classes) != (klass == "article")):
                     continue
                 cost = 1 if rank is None and not parent.container else 0
-                if prev_parent is not None and parent.index not in (prev_parent, self._prev_index(i)):
+                if prev_parent is not None and parent.index not in (prev_parent, self.previous[i]):
                     cost += 1
                 if best is None or cost < best[0]:
                     best = (cost, level)
             if best is None:
                 return f"line {row.line}: row {row.printed_label!r} fits under no row above it (codes and instrument list)"
             stack = stack[: best[1] + 1]
-            parent = stack[-1]
-            parent.classes.add(klass)
-            cells = row.placements[0]
+            top = stack[-1]
+            parent = stack[-1] = top.with_children(top.child_sum, top.n_children, klass)
+            cells, has_values, values = self.placements[i][0]
             children.setdefault(parent.index, []).append((row, cells))
             children.setdefault(row.index, [])
             eff_rank = rank if rank is not None else parent.eff_rank + 1
             container = rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
-            stack.append(self._open_node(parent, row, cells, eff_rank=eff_rank, depth=parent.depth + 1, container=container))
+            stack.append(self._node(row, eff_rank, container, has_values, values))
             prev_parent = parent.index
 
         def effective(row: Row, cells: list[Cell]) -> list[int]:
@@ -308,44 +359,26 @@ class _Search:
         # A wrong cell shows twice: against its parent and against its children.
         return "; ".join(mismatches[:3]) if mismatches else None
 
-    def _open_node(self, parent: _Open | None, row: Row, cells: list[Cell], *, eff_rank: int, depth: int, container: bool) -> _Open:
-        has_values = _has_values(cells)
-        return _Open(
-            row=row,
-            index=row.index,
-            eff_rank=eff_rank,
-            container=container or not has_values,
-            has_values=has_values,
-            values=tuple(c.value.amount or 0 for c in cells),
-            child_sum=[0] * self.n,
-            n_children=0,
-            classes=set(),
-            depth=depth,
-        )
-
-    def _close(self, node: _Open, parent: _Open) -> bool:
-        """Check a node whose children are complete and add it into its parent."""
+    def _added(self, node: _Open, child_sum: tuple[int, ...], n_children: int) -> tuple[int, ...] | None:
+        """What `node` adds to its parent once its children (`n_children`, summing to
+        `child_sum`) are complete: its printed amounts, or for a group row without values the
+        sum of its children. None when it fails its check (the failure is noted)."""
         if not node.has_values:
-            if node.n_children == 0:
+            if n_children == 0:
                 self._fail(f"group row {node.row.printed_label!r} (line {node.row.line}) has no values and no children")
-                return False
-            effective = node.child_sum
-        else:
-            if node.n_children and not self._sums_match(node):
-                return False
-            effective = node.values
-        for i, v in enumerate(effective):
-            parent.child_sum[i] += v
-        parent.n_children += 1
-        return True
+                return None
+            return child_sum
+        if n_children and node.values != child_sum and not self._sums_match(node, child_sum, n_children):
+            return None  # (equal sums need no column by column check)
+        return node.values
 
-    def _sums_match(self, node: _Open) -> bool:
-        tol = tolerance(node.n_children)
-        for i, (printed, total) in enumerate(zip(node.values, node.child_sum)):
+    def _sums_match(self, node: _Open, child_sum: tuple[int, ...], n_children: int) -> bool:
+        tol = tolerance(n_children)
+        if max(map(abs, map(operator.sub, node.values, child_sum)), default=0) <= tol:
+            return True  # every column within the tolerance
+        for i, (printed, total) in enumerate(zip(node.values, child_sum)):
             if abs(printed - total) > tol:
-                self._fail(
-                    f"{node.row.printed_label!r} column {i + 1} prints {printed} but its {node.n_children} children sum to {total}"
-                )
+                self._fail(f"{node.row.printed_label!r} column {i + 1} prints {printed} but its {n_children} children sum to {total}")
                 return False
         return True
 
@@ -356,97 +389,106 @@ class _Search:
 
     _current_row = -1
 
-    def _dfs(self, i: int, stack: list[_Open], parents: dict[int, int], chosen: dict[int, list[Cell]], cost: int, prev_parent: int | None) -> None:
+    def _too_many_steps(self) -> HierarchyError:
+        return HierarchyError(
+            f"lines {self.root.line}-{self.rows[-1].line}: the hierarchy search under {self.root.printed_label!r} "
+            f"exceeded {MAX_STEPS} steps; the table is too ambiguous to read safely"
+        )
+
+    def _dfs(self, i: int, stack: tuple[_Open, ...], cost: int, prev_parent: int | None) -> None:
+        """Place row i and the rows after it; `stack` holds the open nodes, root first."""
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise HierarchyError(
-                f"lines {self.root.line}-{self.rows[-1].line}: the hierarchy search under {self.root.printed_label!r} "
-                f"exceeded {MAX_STEPS} steps; the table is too ambiguous to read safely"
-            )
+            raise self._too_many_steps()
         if self.best_cost is not None and cost > self.best_cost:
             return
         self._current_row = i
         if i == len(self.rows):
-            snapshot = self._close_all(stack)
-            if snapshot is None:
+            if not self._closes_completely(stack):
                 return
             if self.best_cost is None or cost < self.best_cost:
                 self.best_cost = cost
                 self.solutions = []
             if len(self.solutions) < 2:
-                self.solutions.append((dict(parents), dict(chosen)))
+                self.solutions.append((dict(self.parents), dict(self.chosen)))
             return
         row = self.rows[i]
         rank = self.ranks[i]
-        klass = _sibling_class(row, rank)
-        # Candidate parents, deepest first; choosing a shallower one closes the nodes above it.
-        saved = [(n.child_sum[:], n.n_children, set(n.classes)) for n in stack]
-
-        def restore() -> None:
-            for n, (child_sum, n_children, classes) in zip(stack, saved):
-                n.child_sum[:] = child_sum
-                n.n_children = n_children
-                n.classes = set(classes)
-
-        def close_above(level: int) -> bool:
-            for k in range(len(stack) - 1, level, -1):
-                if not self._close(stack[k], stack[k - 1]):
-                    return False
-            return True
-
-        options: list[tuple[int, int]] = []
-        for level in range(len(stack) - 1, -1, -1):
-            restore()
-            if not close_above(level):
-                break  # a shallower parent would close the same failing node
-            parent = stack[level]
-            if rank is not None and rank <= parent.eff_rank:
-                continue
-            classes = parent.classes
-            if classes and (("instrument" in classes) != (klass == "instrument") or ("article" in classes) != (klass == "article")):
-                continue
-            step_cost = 0
-            if rank is None and not parent.container:
-                step_cost += 1
-            if prev_parent is not None and parent.index not in (prev_parent, self._prev_index(i)):
-                # Leaves the sibling list of the row before without a sum forcing it.
-                step_cost += 1
-            options.append((step_cost, level))
-        options.sort(key=lambda option: option[0])
-        for step_cost, level in options:
-            restore()
-            close_above(level)
-            parent = stack[level]
-            eff_rank = rank if rank is not None else parent.eff_rank + 1
-            container = rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
-            parent.classes.add(klass)
-            for cells in row.placements:
-                node = self._open_node(parent, row, cells, eff_rank=eff_rank, depth=parent.depth + 1, container=container)
-                parents[row.index] = parent.index
-                chosen[row.index] = cells
-                self._dfs(i + 1, stack[: level + 1] + [node], parents, chosen, cost + step_cost * self.weights[i], parent.index)
-                del parents[row.index]
-                del chosen[row.index]
-                self._current_row = i
-        restore()
-
-    def _prev_index(self, i: int) -> int:
-        return self.rows[i - 1].index if i > 0 else self.root.index
-
-    def _close_all(self, stack: list[_Open]) -> bool | None:
-        saved = [(n.child_sum[:], n.n_children) for n in stack]
-        ok = True
-        for level in range(len(stack) - 1, 0, -1):
-            if not self._close(stack[level], stack[level - 1]):
-                ok = False
+        klass = self.sibling_classes[i]
+        is_instrument = klass == "instrument"
+        is_article = klass == "article"
+        previous_row = self.previous[i]
+        # Candidate parents, deepest first; choosing a shallower one closes the nodes above it,
+        # and a node that fails to close fails for every shallower parent too. For each: the
+        # sum and count of its children once the nodes above it are closed into it.
+        options: list[tuple[int, int, tuple[int, ...], int]] = []
+        top = level = len(stack) - 1
+        node = stack[level]
+        child_sum, n_children = node.child_sum, node.n_children
+        while True:
+            classes = node.classes
+            if (rank is None or rank > node.eff_rank) and not (
+                classes and (("instrument" in classes) != is_instrument or ("article" in classes) != is_article)
+            ):
+                step_cost = 0
+                if rank is None and not node.container:
+                    step_cost += 1
+                if prev_parent is not None and node.index != prev_parent and node.index != previous_row:
+                    # Leaves the sibling list of the row before without a sum forcing it.
+                    step_cost += 1
+                options.append((step_cost, level, child_sum, n_children))
+            if level == 0:
                 break
-        root = stack[0]
-        if ok and root.has_values and root.n_children and not self._sums_match(root):
-            ok = False
-        for n, (child_sum, n_children) in zip(stack, saved):
-            n.child_sum[:] = child_sum
-            n.n_children = n_children
-        return True if ok else None
+            added = self._added(node, child_sum, n_children)
+            if added is None:
+                break
+            level -= 1
+            node = stack[level]
+            child_sum, n_children = tuple(map(operator.add, node.child_sum, added)), node.n_children + 1
+        options.sort(key=_step_cost)
+        weight = self.weights[i]
+        container = rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
+        parents, chosen, zeros = self.parents, self.chosen, self.zeros
+        index = row.index
+        placements = self.placements[i]
+        for step_cost, level, child_sum, n_children in options:
+            child_cost = cost + step_cost * weight
+            if self.best_cost is not None and child_cost > self.best_cost:
+                # Each call would stop at once (costlier than the best reading): count their
+                # steps all the same, so that the step limit means what it always has.
+                self.steps += len(placements)
+                if self.steps > MAX_STEPS:
+                    raise self._too_many_steps()
+                continue
+            parent = stack[level].with_children(child_sum, n_children, klass)
+            eff_rank = rank if rank is not None else parent.eff_rank + 1
+            above = stack[:level] + (parent,)
+            for cells, has_values, values in placements:
+                if self.best_cost is not None and child_cost > self.best_cost:
+                    self.steps += 1  # (as above: a reading found by an earlier placement)
+                    if self.steps > MAX_STEPS:
+                        raise self._too_many_steps()
+                    continue
+                parents[index] = parent.index
+                chosen[index] = cells
+                # A row without values stands for the sum of its children: it can always take children.
+                node = _Open(row, eff_rank, container or not has_values, has_values, values, zeros)
+                self._dfs(i + 1, above + (node,), child_cost, parent.index)
+                del parents[index]
+                del chosen[index]
+                self._current_row = i
+
+    def _closes_completely(self, stack: tuple[_Open, ...]) -> bool:
+        """Whether every open node closes into its parent and the root matches its children."""
+        node = stack[-1]
+        child_sum, n_children = node.child_sum, node.n_children
+        for level in range(len(stack) - 2, -1, -1):
+            added = self._added(node, child_sum, n_children)
+            if added is None:
+                return False
+            node = stack[level]
+            child_sum, n_children = tuple(map(operator.add, node.child_sum, added)), node.n_children + 1
+        return not (node.has_values and n_children and node.values != child_sum and not self._sums_match(node, child_sum, n_children))
 
 
 def _amounts(cells: list[Cell]) -> list[int | None]:

@@ -51,6 +51,9 @@ _INSTRUMENT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"programma-?uitgaven", "Programma-uitgaven"),
 )
 _INSTRUMENTS = tuple((re.compile(rf"^{p}$"), canonical) for p, canonical in _INSTRUMENT_PATTERNS)
+# All of them in one pattern, one group each: the alternatives are tried in list order, so the
+# group that matches is the first pattern of the list that matches (as trying them one by one).
+_ANY_INSTRUMENT_RE = re.compile("^(?:" + "|".join(f"({p})" for p, _ in _INSTRUMENT_PATTERNS) + ")$")
 
 # Sub-items of the apparaat instruments: one level below Personele / Materiële uitgaven.
 _APPARAAT_ITEMS = {
@@ -59,27 +62,29 @@ _APPARAAT_ITEMS = {
     "externe inhuur": "Inhuur externen",
 }
 
+_SPACES_RE = re.compile(r"\s+")
+_SPACED_DASH_RE = re.compile(r"\s*-\s*")
+_SPACE_BY_DASH_RE = re.compile(r"\s-|-\s")
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "`": "'"}
+# Dashes to '-' and quotes to their plain forms, in one pass (no replacement is itself replaced).
+_PLAIN_DASHES_AND_QUOTES = str.maketrans({**dict.fromkeys(_DASHES, "-"), **_QUOTES})
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def normalise_label(label: str) -> str:
     """A spelling-insensitive key: case, spacing, dashes, quotes and trailing colons folded."""
     text = unicodedata.normalize("NFC", clean(label))
-    for dash in _DASHES:
-        text = text.replace(dash, "-")
-    for quote, plain in _QUOTES.items():
-        text = text.replace(quote, plain)
-    text = re.sub(r"\s*-\s*", "-", text) if re.search(r"\s-|-\s", text) else text
-    text = re.sub(r"\s+", " ", text).strip().rstrip(":").strip().lower()
+    text = text.translate(_PLAIN_DASHES_AND_QUOTES)
+    text = _SPACED_DASH_RE.sub("-", text) if _SPACE_BY_DASH_RE.search(text) else text
+    text = _SPACES_RE.sub(" ", text).strip().rstrip(":").strip().lower()
     return text
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def display_label(label: str) -> str:
     """The printed label tidied for display: spacing folded, trailing colon dropped."""
-    return re.sub(r"\s+", " ", clean(label)).rstrip(":").strip()
+    return _SPACES_RE.sub(" ", clean(label)).rstrip(":").strip()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -116,11 +121,8 @@ def split_code_and_label(text: str) -> tuple[str | None, str]:
 @functools.lru_cache(maxsize=1 << 16)
 def canonical_instrument(label: str) -> str | None:
     """The canonical instrument name, or None when the label is not a financial instrument."""
-    key = normalise_label(label)
-    for pattern, canonical in _INSTRUMENTS:
-        if pattern.match(key):
-            return canonical
-    return None
+    match = _ANY_INSTRUMENT_RE.match(normalise_label(label))
+    return _INSTRUMENT_PATTERNS[match.lastindex - 1][1] if match else None
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -43,40 +43,55 @@ def segment(node: Node) -> str:
 
 
 def line_keys(nodes: list[Node], *, chapter: str | None, article_code: str | None) -> dict[int, LineKey]:
-    """Keys for all nodes of one table, by row index."""
+    """Keys for all nodes of one table, by row index (parents come before their children)."""
     keys: dict[int, LineKey] = {}
     used: dict[tuple[str | None, str], int] = {}
+    # Per row index, what a node's path says about it: its article code and its context.
+    contexts: dict[int, tuple[str | None, str | None, str | None, str | None, str | None]] = {}
     for node in nodes:
-        parent_key = keys.get(node.parent.row.index) if node.parent is not None else None
-        own_article = node.article_code or article_code
-        if node.parent is None:
+        row = node.row
+        level = node.level
+        parent = node.parent
+        parent_key = keys.get(parent.row.index) if parent is not None else None
+        node_article, sub_code, sub_name, instrument, regeling = (
+            contexts[parent.row.index] if parent is not None else (None, None, None, None, None)
+        )
+        # The nearest node of each kind on the path up from this one (itself first).
+        if level == "article" and row.code:
+            node_article = row.code
+        if level == "sub_article":
+            sub_code, sub_name = row.code, labels.display_label(row.label)
+        elif level == "instrument":
+            instrument = labels.canonical_label(row.label)
+        elif level == "regeling":
+            regeling = labels.display_label(row.label)
+        contexts[row.index] = (node_article, sub_code, sub_name, instrument, regeling)
+        own_article = node_article or article_code
+        if parent is None:
             # The article (or chapter) total of one measure.
-            scope = own_article if node.level == "article" else None
-            base = f"{chapter or '?'}/{scope or '?'}/{node.measure}" if node.level == "article" else f"{chapter or '?'}/{node.measure}"
-            path = base
+            scope = own_article if level == "article" else None
+            path = f"{chapter or '?'}/{scope or '?'}/{node.measure}" if level == "article" else f"{chapter or '?'}/{node.measure}"
         else:
             assert parent_key is not None
-            seg = segment(node)
-            if node.level == "article":
-                path = f"{chapter or '?'}/{node.row.code}/{node.measure}"
+            if level == "article":
+                path = f"{chapter or '?'}/{row.code}/{node.measure}"
             else:
-                path = f"{parent_key.path}/{seg}"
+                path = f"{parent_key.path}/{segment(node)}"
         # Two siblings with the same normalised label: keep them apart by order.
-        count = used.get((parent_key.line_id if parent_key else None, path), 0) + 1
-        used[(parent_key.line_id if parent_key else None, path)] = count
+        parent_line_id = parent_key.line_id if parent_key else None
+        count = used.get((parent_line_id, path), 0) + 1
+        used[(parent_line_id, path)] = count
         if count > 1:
             path = f"{path}#{count}"
-        line_id = stable_id("line", path)
-        sub_code, sub_name, instrument, regeling = _context(node)
-        keys[node.row.index] = LineKey(
-            line_id=line_id,
+        keys[row.index] = LineKey(
+            line_id=stable_id("line", path),
             path=path,
-            parent_line_id=parent_key.line_id if parent_key else None,
+            parent_line_id=parent_line_id,
             chapter=chapter,
-            article_code=own_article if node.level != "chapter" else None,
+            article_code=own_article if level != "chapter" else None,
             measure=node.measure,
-            level=node.level,
-            label=labels.canonical_label(node.row.label),
+            level=level,
+            label=labels.canonical_label(row.label),
             sub_article_code=sub_code,
             sub_article_name=sub_name,
             instrument=instrument,
@@ -84,16 +99,3 @@ def line_keys(nodes: list[Node], *, chapter: str | None, article_code: str | Non
         )
     return keys
 
-
-def _context(node: Node) -> tuple[str | None, str | None, str | None, str | None]:
-    sub_code = sub_name = instrument = regeling = None
-    current: Node | None = node
-    while current is not None:
-        if current.level == "sub_article" and sub_name is None:
-            sub_code, sub_name = current.row.code, labels.display_label(current.row.label)
-        elif current.level == "instrument" and instrument is None:
-            instrument = labels.canonical_label(current.row.label)
-        elif current.level == "regeling" and regeling is None:
-            regeling = labels.display_label(current.row.label)
-        current = current.parent
-    return sub_code, sub_name, instrument, regeling

@@ -16,7 +16,7 @@ from pipeline.core.columns import Column, HeadingError, Identity, interpret_head
 from pipeline.core.hierarchy import HierarchyError, Node, infer_tree
 from pipeline.core.lines import line_keys
 from pipeline.core.metadata import PageIdentity, stable_id
-from pipeline.core.rows import Row, RowError, identity_difference, place_values, split_rows, tolerance
+from pipeline.core.rows import Row, RowError, identity_difference, place_values, split_rows, split_rows_unsized, tolerance
 from pipeline.core.tables import (
     DECIMAL,
     FACT_KINDS,
@@ -29,7 +29,12 @@ from pipeline.core.tables import (
     RawTable,
     find_tables,
 )
-from pipeline.core.values import parse_percentage
+from pipeline.core.values import fold_and_strip, parse_percentage
+
+_YEAR_RE = re.compile(r"(?:19|20)\d{2}")  # fullmatch: a year heading; search: a year in a heading
+_CAPTION_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_LINE_RE = re.compile(r"lines? (\d+)")
+_CAPTION_ARTICLE_RE = re.compile(r"\bart(?:ikel|\.)\s*(\d{1,3}[a-z]?)\b", re.IGNORECASE)
 
 LOADED = "loaded"
 REJECTED = "rejected"
@@ -72,8 +77,8 @@ def derive_budget_year(tables: list[RawTable]) -> int | None:
     """The page's year from its flexibility table or its column headings, when unambiguous."""
     candidates: list[int] = []
     for table in tables:
-        years = [int(h.text) for h in table.headings if re.fullmatch(r"(?:19|20)\d{2}", h.text.strip())]
-        texts = [h.text for h in table.headings if not re.fullmatch(r"(?:19|20)\d{2}", h.text.strip())]
+        years = [int(h.text) for h in table.headings if _YEAR_RE.fullmatch(h.text.strip())]
+        texts = [h.text for h in table.headings if not _YEAR_RE.fullmatch(h.text.strip())]
         if table.kind == FLEXIBILITY and len(years) == 1:
             candidates.append(years[0])
         elif table.kind in FACT_KINDS and years and not texts and len(years) >= 6:
@@ -81,7 +86,7 @@ def derive_budget_year(tables: list[RawTable]) -> int | None:
         elif table.kind in FACT_KINDS:
             for text in texts:
                 if kind_of_heading(text) in ("ontwerpbegroting", "vastgestelde_begroting", "verschil"):
-                    match = re.search(r"(?:19|20)\d{2}", text)
+                    match = _YEAR_RE.search(text)
                     if match:
                         candidates.append(int(match.group(0)))
                         break
@@ -203,10 +208,9 @@ def _cell(table_id: str, page: PageIdentity, order: int, row: int | None, column
     }
 
 
-def _n_columns(table: RawTable) -> int:
+def _n_columns(table: RawTable, rows: list[Row]) -> int:
     """Value columns: the most values any measure row prints (measure rows are never ragged in
-    practice), cross-checked against the headings."""
-    rows = split_rows(table.body, None)
+    practice), cross-checked against the headings. `rows`: the body read without a column count."""
     counts = [r.n_values for r in rows if r.measure is not None]
     if not counts:
         raise TableRejected(table.first_line, "no Verplichtingen, Uitgaven or Ontvangsten row found")
@@ -218,7 +222,11 @@ def _budget_table(table: RawTable, table_id: str, page: PageIdentity, budget_yea
         raise TableRejected(table.first_line, table.problem or "cells run together")
     if table.unit == "x € 1 mln":
         raise TableRejected(table.caption_line, f"amounts are in millions ({table.caption!r}); this pipeline loads thousands of euros")
-    decimal = next((t for t in table.body if t.kind == DECIMAL), None)
+    decimal = None
+    for tok in table.body:
+        if tok.kind == DECIMAL:
+            decimal = tok
+            break
     if decimal is not None:
         raise TableRejected(
             decimal.line,
@@ -226,8 +234,10 @@ def _budget_table(table: RawTable, table_id: str, page: PageIdentity, budget_yea
             "not thousands of euros; refusing to read them",
         )
     try:
-        n_columns = _n_columns(table)
-        rows = split_rows(table.body, n_columns)
+        rows, undecided = split_rows_unsized(table.body)
+        n_columns = _n_columns(table, rows)
+        if undecided >= n_columns:  # a bare integer after a full row: read again, sized
+            rows = split_rows(table.body, n_columns)
         if not rows:
             raise TableRejected(table.first_line, "the table has no rows with values")
         table_year = _caption_year(table.caption)
@@ -239,7 +249,7 @@ def _budget_table(table: RawTable, table_id: str, page: PageIdentity, budget_yea
         raise TableRejected(_line_of(str(error), table.first_line), str(error)) from None
     record["n_columns"] = n_columns
     record["n_rows"] = len(nodes)
-    record["last_line"] = max(table.last_line if not rows else max(c.line or 0 for n in nodes for c in n.cells) or rows[-1].line, rows[-1].line)
+    record["last_line"] = max(table.last_line if not rows else max([c.line or 0 for n in nodes for c in n.cells]) or rows[-1].line, rows[-1].line)
     for col in columns:
         if col.fiscal_year is None:
             result.warnings.append(
@@ -266,12 +276,12 @@ def _budget_table(table: RawTable, table_id: str, page: PageIdentity, budget_yea
 def _caption_year(caption: str | None) -> int | None:
     if not caption:
         return None
-    match = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", caption)
+    match = _CAPTION_YEAR_RE.search(caption)
     return int(match.group(1)) if match else None
 
 
 def _line_of(message: str, default: int) -> int:
-    match = re.search(r"lines? (\d+)", message)
+    match = _LINE_RE.search(message)
     return int(match.group(1)) if match else default
 
 
@@ -299,72 +309,97 @@ def _check_identities(nodes: list[Node], identities: list[Identity], columns: li
 
 def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, table_id: str, page: PageIdentity, result: PageResult) -> None:
     keys = line_keys(nodes, chapter=page.chapter, article_code=page.article_code)
+    document_id = page.document_id
+    table_kind = table.kind
+    add_cell = result.cells.append
+    add_line = result.lines.append
+    add_amount = result.amounts.append
+    clean = fold_and_strip  # labels.clean without its cache: value cells are seldom read twice
     order = 0
     for heading_col in columns:
         order += 1
-        result.cells.append(_cell(table_id, page, order, None, heading_col.position, "heading", heading_col.label, heading_col.source_line))
+        add_cell(_cell(table_id, page, order, None, heading_col.position, "heading", heading_col.label, heading_col.source_line))
     for tok in table.corner:
         order += 1
-        result.cells.append(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
+        add_cell(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
+    # The same for every row of the table: (position, label, kind, fiscal year) per column.
+    column_facts = [(col.position, col.label, col.kind, col.fiscal_year) for col in columns]
     for number, node in enumerate(nodes, start=1):
         key = keys[node.row.index]
         row = node.row
+        row_line = row.line
+        printed_label = row.label.strip()
+        line_id = key.line_id
+        measure = key.measure
         if row.code:
             order += 1
-            result.cells.append(_cell(table_id, page, order, number, None, "code", row.code, row.line))
+            add_cell(_cell(table_id, page, order, number, None, "code", row.code, row_line))
         order += 1
-        result.cells.append(_cell(table_id, page, order, number, None, "label", row.label, row.line))
-        result.lines.append(
+        add_cell(_cell(table_id, page, order, number, None, "label", row.label, row_line))
+        add_line(
             {
-                "document_id": page.document_id,
+                "document_id": document_id,
                 "table_id": table_id,
                 "row_number": number,
-                "line_id": key.line_id,
+                "line_id": line_id,
                 "parent_line_id": key.parent_line_id,
                 "path": key.path,
                 "chapter": key.chapter,
                 "article_code": key.article_code,
                 "article_name": page.article_name if key.article_code == page.article_code else None,
-                "measure": key.measure,
+                "measure": measure,
                 "level": key.level,
                 "label": key.label,
-                "printed_label": row.label.strip(),
+                "printed_label": printed_label,
                 "printed_code": row.code,
                 "sub_article_code": key.sub_article_code,
                 "sub_article_name": key.sub_article_name,
                 "instrument": key.instrument,
                 "regeling": key.regeling,
                 "is_additive": node.is_additive,
-                "source_line": row.line,
+                "source_line": row_line,
             }
         )
-        for col, cell in zip(columns, node.cells):
-            if cell.line is not None:
+        for (position, column_label, column_kind, fiscal_year), cell in zip(column_facts, node.cells):
+            value = cell.value
+            cell_line = cell.line
+            if cell_line is not None:
                 order += 1
-                result.cells.append(_cell(table_id, page, order, number, col.position, "value", cell.value.raw, cell.line))
-            result.amounts.append(
+                add_cell(
+                    {
+                        "table_id": table_id,
+                        "document_id": document_id,
+                        "cell_order": order,
+                        "row_number": number,
+                        "column_position": position,
+                        "cell_role": "value",
+                        "raw_text": value.raw,
+                        "source_line": cell_line,
+                    }
+                )
+            add_amount(
                 {
-                    "document_id": page.document_id,
+                    "document_id": document_id,
                     "table_id": table_id,
-                    "table_kind": table.kind,
-                    "line_id": key.line_id,
-                    "measure": key.measure,
-                    "printed_label": row.label.strip(),
+                    "table_kind": table_kind,
+                    "line_id": line_id,
+                    "measure": measure,
+                    "printed_label": printed_label,
                     "row_number": number,
-                    "column_position": col.position,
-                    "column_label": col.label,
-                    "column_kind": col.kind,
-                    "fiscal_year": col.fiscal_year,
-                    "amount_thousand_eur": cell.value.amount,
-                    "raw_value": labels.clean(cell.value.raw),
-                    "value_status": cell.value.status,
-                    "source_line": cell.line if cell.line is not None else row.line,
+                    "column_position": position,
+                    "column_label": column_label,
+                    "column_kind": column_kind,
+                    "fiscal_year": fiscal_year,
+                    "amount_thousand_eur": value.amount,
+                    "raw_value": clean(value.raw),
+                    "value_status": value.status,
+                    "source_line": cell_line if cell_line is not None else row_line,
                 }
             )
 
 
 def _flexibility_table(table: RawTable, table_id: str, page: PageIdentity, record: dict, result: PageResult) -> None:
-    years = [h for h in table.headings if re.fullmatch(r"(?:19|20)\d{2}", h.text.strip())]
+    years = [h for h in table.headings if _YEAR_RE.fullmatch(h.text.strip())]
     if not years:
         raise TableRejected(table.first_line, "flexibility table without a year heading")
     order = 0
@@ -435,7 +470,7 @@ def _flexibility_table(table: RawTable, table_id: str, page: PageIdentity, recor
 
 
 def _article_from_caption(caption: str | None) -> str | None:
-    match = re.search(r"\bart(?:ikel|\.)\s*(\d{1,3}[a-z]?)\b", caption or "", re.IGNORECASE)
+    match = _CAPTION_ARTICLE_RE.search(caption or "")
     return match.group(1) if match else None
 
 

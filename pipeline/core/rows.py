@@ -10,7 +10,9 @@ hierarchy search to settle or reject.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 from dataclasses import dataclass, field
 
 from pipeline.core import labels
@@ -19,6 +21,7 @@ from pipeline.core.tables import CODE, DECIMAL, GAP, LABEL, PERCENT, STRAY, VALU
 from pipeline.core.values import BLANK, CellValue
 
 MAX_PLACEMENTS = 64
+_EMPTY = CellValue(BLANK, None, "")  # the value of an empty cell (frozen: shared by all of them)
 
 
 class RowError(ValueError):
@@ -64,21 +67,64 @@ class Row:
 def split_rows(body: list[Token], n_columns: int | None) -> list[Row]:
     """Group body tokens into rows. `n_columns` decides whether a bare integer after a full
     row is a value or the article code of the next row (tables that cover a whole chapter)."""
+    return _split_rows(body, n_columns)[0]
+
+
+def split_rows_unsized(body: list[Token]) -> tuple[list[Row], int]:
+    """`split_rows(body, None)`, and the most values an open row held before a bare integer
+    that a known column count could still make an article code (-1: none). `split_rows(body, n)`
+    reads the body the same way for every n above that number, so its rows can be reused."""
+    return _split_rows(body, None)
+
+
+def _split_rows(body: list[Token], n_columns: int | None) -> tuple[list[Row], int]:
+    undecided = -1
     rows: list[Row] = []
     pending_code: Token | None = None
     current: Row | None = None
     tokens = [t for t in body if t.kind != STRAY]
-    for k, tok in enumerate(tokens):
+    last = len(tokens) - 1
+    # The cells read one by one: code, label and percentage cells, a value cell before a label
+    # (it may be an article code) and a cell that opens a printed (pipe) row. The value, decimal
+    # and gap cells between them go to the open row as they are, a run at a time.
+    kinds = [t.kind for t in tokens]
+    marks = [k for k, kind in enumerate(kinds) if kind != VALUE and kind != GAP and kind != DECIMAL]
+    marks += [k - 1 for k in marks if kinds[k] == LABEL and k > 0 and kinds[k - 1] == VALUE]
+    if any(map(_opens_printed_row, tokens)):
+        marks += [k for k, t in enumerate(tokens) if t.new_row]
+    marks = sorted(set(marks))
+    marks.append(len(tokens))
+    start = 0
+    for k in marks:
+        if start < k:
+            run = tokens[start:k]
+            if pending_code is None and current is not None:
+                current.items += run
+            else:
+                cell = next((t for t in run if t.kind != GAP), None)
+                if cell is not None and pending_code is not None:
+                    raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
+                if cell is not None:
+                    raise RowError(f"line {cell.line}: value {cell.text.strip()!r} before any row label")
+        if k > last:
+            break
+        start = k + 1
+        tok = tokens[k]
         if tok.new_row and current is not None and pending_code is None:
             current = None  # pipe tables: a printed row never continues on the next line
-        if tok.kind == VALUE and _is_article_code(tokens, k, current, n_columns):
-            tok.kind = CODE
-        if tok.kind == CODE:
+        kind = tok.kind
+        # A bare integer before a label can be the article code of the next row.
+        if kind == VALUE and k < last and tokens[k + 1].kind == LABEL and _looks_like_article_code(tok.text):
+            is_code = _is_article_code(tokens, k, current, n_columns)
+            if is_code:
+                tok.kind = kind = CODE
+            elif is_code is None:
+                undecided = max(undecided, current.n_values)  # type: ignore[union-attr]
+        if kind == CODE:
             if pending_code is not None:
                 raise RowError(f"line {tok.line}: two code cells in a row ({pending_code.text!r}, {tok.text!r})")
             pending_code = tok
-            continue
-        if tok.kind in (LABEL, PERCENT):
+        elif kind == LABEL or kind == PERCENT:
             code, label = labels.split_code_and_label(tok.text)
             if pending_code is not None:
                 if code is not None:
@@ -87,36 +133,46 @@ def split_rows(body: list[Token], n_columns: int | None) -> list[Row]:
                 pending_code = None
             current = Row(len(rows) + 1, code, label, tok.line)
             rows.append(current)
-            continue
         # value, decimal or gap
-        if pending_code is not None:
-            if tok.kind == GAP:
-                continue
-            raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
-        if current is None:
-            if tok.kind == GAP:
-                continue
+        elif pending_code is not None:
+            if kind != GAP:
+                raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
+        elif current is not None:
+            current.items.append(tok)
+        elif kind != GAP:
             raise RowError(f"line {tok.line}: value {tok.text.strip()!r} before any row label")
-        current.items.append(tok)
     if pending_code is not None:
         raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
     # Trailing rows without values are the headings of the prose after the table.
     while rows and not rows[-1].has_values:
         rows.pop()
-    return rows
+    return rows, undecided
 
 
-def _is_article_code(tokens: list[Token], k: int, current: Row | None, n_columns: int | None) -> bool:
+_opens_printed_row = operator.attrgetter("new_row")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _looks_like_article_code(text: str) -> bool:
+    return labels.ARTICLE_CODE_RE.match(text.strip()) is not None
+
+
+def _is_article_code(tokens: list[Token], k: int, current: Row | None, n_columns: int | None) -> bool | None:
+    """Whether value token k is the article code of the row after it. None (false) when a row
+    is open and the column count is not known: a full row could make it a code."""
     tok = tokens[k]
-    if tok.value is None or tok.value.status != "number" or not labels.ARTICLE_CODE_RE.match(tok.text.strip()):
+    if tok.value is None or tok.value.status != "number" or not _looks_like_article_code(tok.text):
         return False
     nxt = tokens[k + 1] if k + 1 < len(tokens) else None
     if nxt is None or nxt.kind != LABEL or labels.measure_of(nxt.text) and not tok.new_row:
         return False
     if tok.new_row:
         return True
-    if not (current is None or (n_columns is not None and current.n_values >= n_columns)):
-        return False
+    if current is not None:
+        if n_columns is None:
+            return None
+        if current.n_values < n_columns:
+            return False
     # One cell per line: only when the row it opens is an article heading (a label without values
     # of its own, followed by the article's Verplichtingen/Uitgaven/Ontvangsten rows). Anything
     # else is a value too many for the row before, not a code to guess.
@@ -129,12 +185,12 @@ def _is_article_code(tokens: list[Token], k: int, current: Row | None, n_columns
 def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:
     """Fill `row.placements` with every placement of its values that its gaps and the column
     identities allow. Raises RowError when none does."""
-    values = [t for t in row.items if t.kind in (VALUE, DECIMAL)]
+    values = [t for t in row.items if t.kind == VALUE or t.kind == DECIMAL]
     k = len(values)
     if k > n_columns:
         raise RowError(f"line {row.line}: row {row.printed_label!r} has {k} value cells for {n_columns} columns")
     if k == n_columns:
-        row.placements = [[Cell(_value_of(t), t.line) for t in values]]
+        row.placements = [[Cell(t.value if t.value is not None else _value_of(t), t.line) for t in values]]
         return
     # Gap slots: where empty cells may hide. Before the first value, between values, after the last.
     slots_with_gap = [False] * (k + 1)
@@ -146,7 +202,7 @@ def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:
             seen_values += 1
     missing = n_columns - k
     if k == 0:
-        row.placements = [[Cell(CellValue(BLANK, None, ""), None) for _ in range(n_columns)]]
+        row.placements = [[Cell(_EMPTY, None) for _ in range(n_columns)]]
         return
     # A gap before or between values always hides at least one empty cell; the gap after the
     # last value may be only the spacer before the next row.
@@ -166,9 +222,9 @@ def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:
             blanks_before[slot] = count
         cells: list[Cell] = []
         for i, tok in enumerate(values):
-            cells.extend(Cell(CellValue(BLANK, None, ""), None) for _ in range(blanks_before[i]))
+            cells.extend(Cell(_EMPTY, None) for _ in range(blanks_before[i]))
             cells.append(Cell(_value_of(tok), tok.line))
-        cells.extend(Cell(CellValue(BLANK, None, ""), None) for _ in range(blanks_before[k]))
+        cells.extend(Cell(_EMPTY, None) for _ in range(blanks_before[k]))
         if identities_hold(cells, identities):
             placements.append(cells)
         if len(placements) > MAX_PLACEMENTS:

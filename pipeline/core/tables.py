@@ -12,12 +12,20 @@ does not decide what the rows mean. See `rows.py` and `hierarchy.py` for that.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from dataclasses import dataclass, field
 
 from pipeline.core import labels
 from pipeline.core.columns import Heading, is_heading_cell
-from pipeline.core.values import CellValue, clean, is_decimal_comma, parse_percentage, parse_value
+from pipeline.core.values import (
+    CellValue,
+    clean,
+    fold_and_strip,
+    is_decimal_comma,
+    parse_percentage,
+    value_of_cleaned,
+)
 
 # Token kinds
 GAP = "gap"
@@ -52,14 +60,21 @@ _BOILERPLATE = (
 _PIPE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|*\s*$")
 _UNIT_RE = re.compile(r"^\(?\s*(?:bedragen\s+)?(?:x|×)\s*€\s*(?P<unit>1[ .]?000|1\s*mln|1\s*miljoen|mln|miljoen)\s*\)?$", re.IGNORECASE)
 _UNIT_INLINE_RE = re.compile(r"(?:x|×)\s*€\s*(?P<unit>1[ .]?000(?:[ .]000)?|1\s*mln|mln|miljoen|1\s*miljoen)", re.IGNORECASE)
-_CAPTION_KIND_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"budgetflexibiliteit", FLEXIBILITY),
-    (r"apparaatsuitgaven|apparaatuitgaven", APPARAAT),
-    (r"budgettaire gevolgen van beleid", BUDGET),
-    (r"begrotingsstaat", BEGROTINGSSTAAT),
-    (r"verdiepingsbijlage", VERDIEPINGSBIJLAGE),
-    (r"beleidsprestatie|kengetal|prestatie-?indicator|doelstelling", BELEIDSPRESTATIES),
+_CAPTION_KIND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), kind)
+    for pattern, kind in (
+        (r"budgetflexibiliteit", FLEXIBILITY),
+        (r"apparaatsuitgaven|apparaatuitgaven", APPARAAT),
+        (r"budgettaire gevolgen van beleid", BUDGET),
+        (r"begrotingsstaat", BEGROTINGSSTAAT),
+        (r"verdiepingsbijlage", VERDIEPINGSBIJLAGE),
+        (r"beleidsprestatie|kengetal|prestatie-?indicator|doelstelling", BELEIDSPRESTATIES),
+    )
 )
+# Any of the words above, in one search: most cells name no table kind at all.
+_ANY_CAPTION_KIND_RE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CAPTION_KIND_PATTERNS))
+_OTHER_CAPTION_RE = re.compile(r"^(?:[a-z]\d?\.?\s+)?tabel\b")
+_TABLE_NUMBER_RE = re.compile(r"\bTabel\s+([A-Z]?\d+(?:\.\d+)?[a-z]?)")
 # A label glued to a run of numbers ("Verplichtingen0000000", "...onvoorzien2005200620072008",
 # "Uitgaven43.33556.191- 13.98642.205", "Uitgaven:\u2013 1.9120"), or a measure label followed by
 # numbers on its own line: the run-together shape. The number run starts right at the letter (or
@@ -74,6 +89,7 @@ _RUN_TOGETHER_RE = re.compile(
     r"|^(?:verplichtingen|uitgaven|ontvangsten):?\s+[\d\u2012\u2013\u2212\-]",
     re.IGNORECASE,
 )
+_MEASURE_PREFIX_RE = re.compile(r"(?:verplichtingen|uitgaven|ontvangsten)", re.IGNORECASE)
 _YEAR_RE = re.compile(r"^(?:19|20)\d{2}$")
 # A measure label glued to its cells (a number, a minus sign, '...', 'nihil', 'pm'): a row of a
 # run-together table.
@@ -112,7 +128,7 @@ class RawTable:
     def table_number(self) -> str | None:
         if not self.caption:
             return None
-        match = re.search(r"\bTabel\s+([A-Z]?\d+(?:\.\d+)?[a-z]?)", self.caption)
+        match = _TABLE_NUMBER_RE.search(self.caption)
         return match.group(1) if match else None
 
 
@@ -137,31 +153,51 @@ def _split_pipe(line: str) -> list[str]:
     return [p for p in parts]
 
 
-def _cells(lines: list[str]) -> list[_Cell]:
+def _cells(lines: list[str], has_pipes: bool = True) -> list[_Cell]:
+    """The cells of a page: non-empty lines, a run of whitespace-only lines as one gap, a pipe
+    table as one block. `has_pipes=False` (no '|' on the page) skips the pipe-table test."""
+    # `line.isspace()` is `clean(line) == ""` for a non-empty line: no-break spaces are whitespace.
     cells: list[_Cell] = []
+    append = cells.append
+    last_is_gap = False
+    if not has_pipes:
+        for number, line in filter(_has_text, enumerate(lines, start=1)):
+            if line.isspace():
+                if not last_is_gap:
+                    append(_Cell(line, number, True))
+                    last_is_gap = True
+            else:
+                append(_Cell(line, number))
+                last_is_gap = False
+        return cells
     i = 0
     n = len(lines)
     while i < n:
         line = lines[i]
-        if i + 1 < n and "|" in line and _PIPE_SEPARATOR_RE.match(lines[i + 1]):
-            header = (i + 1, [clean(c) for c in _split_pipe(line)])
+        i += 1  # now the 1-based number of `line`
+        if not line:
+            continue
+        if line.isspace():
+            if not last_is_gap:
+                append(_Cell(line, i, True))
+                last_is_gap = True
+            continue
+        last_is_gap = False
+        if "|" in line and i < n and _PIPE_SEPARATOR_RE.match(lines[i]):
+            header = (i, [clean(c) for c in _split_pipe(line)])
             rows = []
-            j = i + 2
+            j = i + 1
             while j < n and "|" in lines[j]:
                 rows.append((j + 1, _split_pipe(lines[j])))
                 j += 1
-            cells.append(_Cell(line, i + 1, pipe_rows=rows, pipe_header=header))
+            append(_Cell(line, i, pipe_rows=rows, pipe_header=header))
             i = j
             continue
-        if line == "":
-            pass
-        elif clean(line) == "":
-            if not (cells and cells[-1].is_gap):
-                cells.append(_Cell(line, i + 1, is_gap=True))
-        else:
-            cells.append(_Cell(line, i + 1))
-        i += 1
+        append(_Cell(line, i))
     return cells
+
+
+_has_text = operator.itemgetter(1)  # (number, line) -> line: empty lines are falsy
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -173,13 +209,13 @@ def is_boilerplate(text: str) -> bool:
 @functools.lru_cache(maxsize=1 << 16)
 def is_prose(text: str) -> bool:
     text = clean(text)
-    if parse_value(text) is not None or is_decimal_comma(text):
+    if value_of_cleaned(text, text) is not None or ("," in text and is_decimal_comma(text)):
         return False
     if labels.is_waarvan(text) and len(text) < 100:
         return False  # '- waarvan incidenteel': a breakdown row, not a bullet
     if text.startswith(("•", "- ", "–")) and len(text) > 2:
         return True
-    words = len(text.split())
+    words = len(text.split(None, 12))  # the word count up to 13: only >= 12 and >= 6 matter
     if len(text) >= 100 and words >= 12:
         return True
     return text.endswith((".", ":", ";", "?")) and words >= 6 and not labels.measure_of(text)
@@ -188,15 +224,20 @@ def is_prose(text: str) -> bool:
 @functools.lru_cache(maxsize=1 << 16)
 def caption_kind(text: str) -> str | None:
     """The table kind a caption names; None when the line is not a caption."""
-    lowered = clean(text).lower()
+    cleaned = clean(text)
+    if len(cleaned) > 250:
+        return None  # (lowering never shortens a text: the test below would say the same)
+    lowered = cleaned.lower()
     if len(lowered) > 250 or is_prose(text) and not lowered.startswith("tabel"):
         return None
+    if not _ANY_CAPTION_KIND_RE.search(lowered) and not _OTHER_CAPTION_RE.match(lowered):
+        return None  # names no table kind (the checks below would all fail)
     if _RUN_TOGETHER_RE.search(lowered):
         return None  # "Apparaatsuitgaven5.41410.092...": a row of a run-together table
     for pattern, kind in _CAPTION_KIND_PATTERNS:
-        if re.search(pattern, lowered):
+        if pattern.search(lowered):
             return kind
-    if re.match(r"^(?:[a-z]\d?\.?\s+)?tabel\b", lowered):
+    if _OTHER_CAPTION_RE.match(lowered):
         return OTHER
     return None
 
@@ -212,27 +253,36 @@ def unit_of(text: str) -> str | None:
 
 def classify(text: str, line: int) -> Token:
     """Classify one body cell (whitespace-only cells become gaps)."""
-    stripped = clean(text)
+    kind, value = _kind_and_value(text)
+    return Token(kind, text, line, value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _kind_and_value(text: str) -> tuple[str, CellValue | None]:
+    """The token kind of a cell text (and its value): a function of the text alone, so each
+    distinct text of a page is classified once."""
+    stripped = fold_and_strip(text)  # (clean and parse_value without their caches: this one is)
     if not stripped:
-        return Token(GAP, text, line)
-    value = parse_value(text)
+        return GAP, None
+    value = value_of_cleaned(stripped, text)
     if value is not None:
-        return Token(VALUE, text, line, value)
-    if is_decimal_comma(text):
-        return Token(DECIMAL, text, line)
-    if parse_percentage(text) is not None:
-        return Token(PERCENT, text, line)
+        return VALUE, value
+    # (A decimal comma and a percentage need their ',' and '%': most labels are spared the test.)
+    if "," in text and is_decimal_comma(text):
+        return DECIMAL, None
+    if "%" in text and parse_percentage(text) is not None:
+        return PERCENT, None
     if labels.is_stray_heading(text):
-        return Token(STRAY, text, line)
+        return STRAY, None
     if labels.is_code(text):
-        return Token(CODE, text, line)
-    return Token(LABEL, text, line)
+        return CODE, None
+    return LABEL, None
 
 
 def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
     """All table regions of a page, and the lines of numbers found outside any table."""
-    lines = normalise_text(text).split("\n")
-    cells = _cells(lines)
+    text = normalise_text(text)
+    cells = _cells(text.split("\n"), "|" in text)
     tables: list[RawTable] = []
     used: set[int] = set()
     i = 0
@@ -256,8 +306,8 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
             if j < len(cells) and cells[j].pipe_rows is not None:
                 i = j  # the caption of a pipe table: handled with the block
                 continue
-            end = _body_end(cells, j)
-            table = _cell_table(len(tables) + 1, captions, cells[j:end])
+            end, tokens = _read_body(cells, j)
+            table = _cell_table(len(tables) + 1, captions, tokens)
             if table is not None:
                 tables.append(table)
                 used.update(range(start, end))
@@ -271,18 +321,20 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
             start = i
             while start > 0 and not _is_boundary(cells[start - 1]) and (start - 1) not in used:
                 start -= 1
-            end = _body_end(cells, i)
-            table = _cell_table(len(tables) + 1, [], cells[start:end])
+            end, tokens = _read_body(cells, i)
+            tokens[:0] = [classify(c.text, c.line) for c in cells[start:i]]  # the headings before
+            table = _cell_table(len(tables) + 1, [], tokens)
             if table is not None:
                 tables.append(table)
                 used.update(range(start, end))
                 i = end
                 continue
         i += 1
+    outside = sorted(set(range(len(cells))) - used)  # (most cells are in a table)
     stray_numbers = [
         (c.line, c.text)
-        for k, c in enumerate(cells)
-        if k not in used and not c.is_gap and c.pipe_rows is None and _is_stray_number(c.text)
+        for c in map(cells.__getitem__, outside)
+        if not c.is_gap and c.pipe_rows is None and _is_stray_number(c.text)
     ]
     tables.sort(key=lambda t: t.first_line)
     for ordinal, table in enumerate(tables, start=1):
@@ -290,29 +342,46 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
     return tables, stray_numbers
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_stray_number(text: str) -> bool:
-    value = parse_value(text)
-    if value is None:
-        return is_decimal_comma(text)
     stripped = clean(text)
-    return value.status == "number" and not re.fullmatch(r"(?:19|20)\d{2}", stripped)
+    value = value_of_cleaned(stripped, text)  # parse_value(text), without filling its cache
+    if value is None:
+        return "," in stripped and is_decimal_comma(text)
+    return value.status == "number" and not _YEAR_RE.match(stripped)
 
 
 def _is_boundary(cell: _Cell) -> bool:
     if cell.is_gap:
         return False
-    if cell.pipe_rows is not None or is_boilerplate(cell.text) or is_prose(cell.text):
+    return cell.pipe_rows is not None or _is_boundary_text(cell.text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_boundary_text(text: str) -> bool:
+    if is_boilerplate(text) or is_prose(text):
         return True
     # A row labelled with a financial instrument that is also a table kind ("Apparaatsuitgaven",
     # the pre-2013 grouping) is a row of the table, not the caption of the next one.
-    return caption_kind(cell.text) is not None and labels.canonical_instrument(cell.text) is None
+    return caption_kind(text) is not None and labels.canonical_instrument(text) is None
 
 
-def _body_end(cells: list[_Cell], start: int) -> int:
-    j = start
-    while j < len(cells) and not _is_boundary(cells[j]):
-        j += 1
-    return j
+def _read_body(cells: list[_Cell], start: int) -> tuple[int, list[Token]]:
+    """The body from `start` to the next boundary (prose, boilerplate, a caption or a pipe
+    table): where it ends, and its cells classified."""
+    tokens: list[Token] = []
+    append = tokens.append
+    for j in range(start, len(cells)):
+        cell = cells[j]
+        if cell.pipe_rows is not None:
+            return j, tokens
+        text = cell.text
+        kind, value = _kind_and_value(text)
+        # A gap is no boundary; a value is never prose, boilerplate or a caption (see is_prose).
+        if kind != GAP and kind != VALUE and kind != DECIMAL and _is_boundary_text(text):
+            return j, tokens
+        append(Token(kind, text, cell.line, value))
+    return len(cells), tokens
 
 
 def _caption_before(cells: list[_Cell], index: int) -> tuple[str | None, int | None, str | None]:
@@ -351,16 +420,18 @@ def _kind_from(captions: list[_Cell]) -> str | None:
     return None
 
 
-def _cell_table(ordinal: int, captions: list[_Cell], body: list[_Cell]) -> RawTable | None:
+def _cell_table(ordinal: int, captions: list[_Cell], tokens: list[Token]) -> RawTable | None:
+    """A table from its caption cells and its body cells (classified), or None when they are
+    not a table after all."""
     kind = _kind_from(captions)
     caption = _caption_text(captions)
     unit = next((unit_of(c.text) for c in captions if unit_of(c.text)), None)
-    tokens = [classify(c.text, c.line) for c in body]
-    lines = [c.line for c in captions] + [c.line for c in body]
-    if not lines:
+    if not captions and not tokens:
         return None
-    glued = any(t.kind == LABEL and _GLUED_MEASURE_RE.match(clean(t.text)) for t in tokens)
-    has_measure = glued or any(t.kind == LABEL and labels.measure_of(t.text) for t in tokens)
+    others = [t for t in tokens if t.kind != VALUE and t.kind != GAP]  # (one pass over the body)
+    label_texts = [t.text for t in others if t.kind == LABEL]
+    glued = any(_GLUED_MEASURE_RE.match(clean(text)) for text in label_texts)
+    has_measure = glued or any(labels.measure_of(text) for text in label_texts)
     has_numbers = any(t.kind in (VALUE, DECIMAL, PERCENT) for t in tokens)
     if kind is None and not (has_numbers or glued):
         return None  # a prose heading such as "Ontvangsten" without a caption: not a table
@@ -376,26 +447,40 @@ def _cell_table(ordinal: int, captions: list[_Cell], body: list[_Cell]) -> RawTa
         shape=CELL_PER_LINE,
         caption=caption,
         caption_line=captions[0].line if captions else None,
-        first_line=min(lines),
-        last_line=max(lines),
+        first_line=(captions or tokens)[0].line,  # cells come in line order
+        last_line=(tokens or captions)[-1].line,
         unit=unit,
     )
     # Run together: a total row glued to its cells, or glued cells and no value cell anywhere
     # (a label such as "Verbreding A27" among ordinary value cells is just a label).
     loose_values = any(t.kind in (VALUE, DECIMAL) and not _YEAR_RE.match(clean(t.text)) for t in tokens)
-    for c in [*captions, *body]:
-        if c.is_gap or not _RUN_TOGETHER_RE.search(clean(c.text)) or caption_kind(c.text):
+    # Captions, then body cells but gaps and values (a value has no letter before its digits:
+    # it never looks run together).
+    suspects = [(c.text, c.line) for c in captions if not c.is_gap]
+    suspects += [(t.text, t.line) for t in others]
+    for text, line in suspects:
+        if not _looks_run_together(text) or caption_kind(text):
             continue
-        if not loose_values or _GLUED_MEASURE_RE.match(clean(c.text)) or labels.measure_of(clean(c.text).split()[0]):
+        if not loose_values or _GLUED_MEASURE_RE.match(clean(text)) or labels.measure_of(clean(text).split()[0]):
             table.shape = RUN_TOGETHER
             table.problem = (
-                f"line {c.line}: cells run together without separators ({clean(c.text)[:60]!r}); "
+                f"line {line}: cells run together without separators ({clean(text)[:60]!r}); "
                 "the values cannot be split unambiguously"
             )
             table.body = tokens
             return table
     _split_header(table, tokens)
     return table
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _looks_run_together(text: str) -> bool:
+    cleaned = clean(text)
+    # The (slow) pattern matches a number run that ends the text, or a text that starts with a
+    # measure label: test for either first.
+    if not (cleaned[-1:].isdecimal() or _MEASURE_PREFIX_RE.match(cleaned)):
+        return False
+    return _RUN_TOGETHER_RE.search(cleaned) is not None
 
 
 def _split_header(table: RawTable, tokens: list[Token]) -> None:

@@ -34,6 +34,7 @@ _DECIMAL_COMMA_RE = re.compile(rf"^[{MINUS_SIGNS}]?{_SPACE}?\d{{1,3}}(?:[.{_SPAC
 _NOT_AVAILABLE = {"...", "\u2026", ". . .", "-", "\u2013", "\u2012", "\u2212", "n.v.t.", "nvt"}
 _PM = {"pm", "p.m.", "p.m", "PM", "P.M."}
 _PERCENT_RE = re.compile(rf"^(?P<num>\d{{1,3}}(?:,\d+)?){_SPACE}?%$")
+_LONGEST_WORD = max(len(word) for word in ("nihil", *_PM, *_NOT_AVAILABLE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,23 +46,35 @@ class CellValue:
     raw: str
 
 
+def fold_and_strip(text: str) -> str:
+    """`clean` without its cache, for callers that see each text once."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def clean(text: str) -> str:
     """Strip the cell and fold no-break spaces, which the site uses as ordinary spaces."""
-    return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    return fold_and_strip(text)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def parse_value(raw: str) -> CellValue | None:
     """Read a value cell; None when the text is not a value (a label, a code, a decimal)."""
-    text = clean(raw)
+    return value_of_cleaned(clean(raw), raw)
+
+
+def value_of_cleaned(text: str, raw: str) -> CellValue | None:
+    """`parse_value(raw)` when `text` is `clean(raw)` already (not cached)."""
     if not text:
         return CellValue(BLANK, None, raw)
     match = _NUMBER_RE.match(text)
     if match:
-        digits = re.sub(r"\D", "", match["digits"])
-        amount = int(digits)
-        return CellValue(NUMBER, -amount if match["sign"] else amount, raw)
+        sign, digits = match.groups()
+        # Digits and group separators only, and no-break spaces are folded in a cleaned text.
+        amount = int(digits.replace(".", "").replace(" ", ""))
+        return CellValue(NUMBER, -amount if sign else amount, raw)
+    if len(text) > _LONGEST_WORD:
+        return None  # too long for any of the words below (lower() never shortens a text)
     lowered = text.lower()
     if lowered == "nihil":
         return CellValue(NIHIL, 0, raw)
