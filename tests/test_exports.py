@@ -41,18 +41,48 @@ def read_csv_pandas(warehouse: Path) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("name", PUBLIC_TABLES)
-def test_each_table_is_a_parquet_file_with_the_same_rows(analyst_warehouse: Path, name: str) -> None:
-    path = export_dir(analyst_warehouse) / f"{name}.parquet"
+def test_each_table_is_a_parquet_file_or_folder_with_the_same_rows(analyst_warehouse: Path, name: str) -> None:
+    # The big tables are a folder of files, one per partition (export.PARTITIONED).
+    if name in export.PARTITIONED:
+        path, files = export_dir(analyst_warehouse) / name, str(export_dir(analyst_warehouse) / name / "*.parquet")
+        assert path.is_dir() and not (export_dir(analyst_warehouse) / f"{name}.parquet").exists()
+    else:
+        path = export_dir(analyst_warehouse) / f"{name}.parquet"
+        files = str(path)
     con = duckdb.connect(str(analyst_warehouse), read_only=True)
     try:
         expected = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
         columns = [c[0] for c in con.execute(f"SELECT * FROM {name} LIMIT 0").description]
-        assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()[0][0] == expected
+        assert con.execute("SELECT count(*) FROM read_parquet(?)", [files]).fetchall()[0][0] == expected
+        # The same rows, not only as many.
+        assert con.execute(
+            f"SELECT count(*) FROM ((SELECT * FROM {name} EXCEPT ALL SELECT * FROM read_parquet(?)) "
+            f"UNION ALL (SELECT * FROM read_parquet(?) EXCEPT ALL SELECT * FROM {name}))", [files, files]
+        ).fetchall()[0][0] == 0
     finally:
         con.close()
     frame = pd.read_parquet(path)
     assert len(frame) == expected and list(frame.columns) == columns
     assert expected > 0
+
+
+def test_a_partition_file_holds_the_rows_of_its_year_and_phase_or_chapter(analyst_warehouse: Path) -> None:
+    folder = export_dir(analyst_warehouse)
+    assert sorted(p.name for p in (folder / "dim_budget_line").iterdir()) == sorted(
+        f"{c}.parquet" for (c,) in query(analyst_warehouse, "SELECT DISTINCT chapter FROM dim_budget_line")
+    )
+    documents = query(analyst_warehouse, "SELECT document_id, budget_year, phase FROM dim_document")
+    expected = {f"{y if y is not None else 'none'}_{p or 'none'}.parquet" for _, y, p in documents}
+    fact_files = {p.name for p in (folder / "fact_budget_amount").iterdir()}
+    assert fact_files <= expected and "2024_OWB.parquet" in fact_files
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT document_id FROM read_parquet(?)", [str(folder / "fact_budget_amount" / "2020_1SUPP.parquet")]
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows and all((d, 2020, "1SUPP") in documents for (d,) in rows)
 
 
 def test_the_csv_opens_in_duckdb_and_pandas_with_one_row_per_document_table_and_line(analyst_warehouse: Path) -> None:
@@ -145,7 +175,8 @@ def test_exports_switch_atomically_and_old_versions_are_cleaned_up(analyst_wareh
     link = warehouse.parent / export.EXPORT_LINK
     assert link.is_symlink()
     first_target = link.resolve()
-    assert sorted(p.name for p in first_target.iterdir()) == sorted(first.export_counts)
+    files = sorted(str(p.relative_to(first_target)) for p in first_target.rglob("*") if p.is_file())
+    assert files == sorted(first.export_counts)
     second = publish(staging, warehouse)
     assert link.resolve() != first_target and first_target.is_dir()  # the previous set stays for one publication
     publish(staging, warehouse)

@@ -81,8 +81,8 @@ def export_snapshot(warehouse: Path) -> tuple[str, dict[str, int]]:
     con = duckdb.connect()
     try:
         counts = {
-            p.name: con.execute("SELECT count(*) FROM read_parquet(?)", [str(p)]).fetchall()[0][0]
-            for p in sorted(link.glob("*.parquet"))
+            str(p.relative_to(link)): con.execute("SELECT count(*) FROM read_parquet(?)", [str(p)]).fetchall()[0][0]
+            for p in sorted(link.rglob("*.parquet"))  # the big tables are folders of files
         }
         counts[export.CSV_NAME] = con.execute(
             "SELECT count(*) FROM read_csv(?, delim = ';', header = true)", [str(link / export.CSV_NAME)]

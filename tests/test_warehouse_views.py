@@ -239,8 +239,8 @@ def test_every_flexibility_category_of_the_parser_has_its_own_column() -> None:
 def test_every_table_view_and_column_has_its_model_comment(analyst_warehouse: Path) -> None:
     con = duckdb.connect(str(analyst_warehouse), read_only=True)
     try:
-        tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal").fetchall())
-        views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
+        tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main'").fetchall())
+        views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'").fetchall())
         assert set(tables) == set(PUBLIC_TABLES)
         assert set(views) == set(VIEW_FILES)
         for name, comment in tables.items():
@@ -248,7 +248,7 @@ def test_every_table_view_and_column_has_its_model_comment(analyst_warehouse: Pa
         for name, comment in views.items():
             assert comment == table_description(VIEW_MODELS[name])
         columns = con.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal"
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal AND schema_name = 'main'"
         ).fetchall()
         missing = [(t, c) for t, c, comment in columns if not comment]
         assert missing == []

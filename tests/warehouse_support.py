@@ -94,12 +94,12 @@ def query(warehouse: Path, sql: str, *params) -> list[tuple]:
 
 
 def table_counts(warehouse: Path) -> dict[str, int]:
-    """Row count of every table and view: a fingerprint of a whole warehouse."""
+    """Row count of every table and view analysts see (schema main): a fingerprint of a whole warehouse."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         names = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT internal UNION ALL "
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1"
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main' UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' ORDER BY 1"
         ).fetchall()]
         return {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in names}
     finally:

@@ -15,6 +15,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipeline.store.connections import duckdb_config
+
 DEFAULT_SOURCES_DIR = "sources"
 DEFAULT_WAREHOUSE_PATH = "warehouse/budget.duckdb"
 
@@ -51,4 +53,4 @@ def staging_path(paths: BudgetPaths) -> Path:
 
 
 def staging_from_env(paths: BudgetPaths) -> DuckDBResource:
-    return DuckDBResource(database=str(staging_path(paths)))
+    return DuckDBResource(database=str(staging_path(paths)), connection_config=duckdb_config())

@@ -1,6 +1,9 @@
 -- One row per budget line, conformed across documents. A line's attributes come from the
 -- latest document that prints it (budget year, then phase in budget-cycle order), so a renamed
 -- article shows its current name everywhere.
+-- The marker /*lines*/ is replaced by nothing (every line) or by a filter on line_id: a line's
+-- row depends only on the staged rows of that line, so an incremental publication computes the
+-- lines its changed documents print (pipeline.store.publish).
 INSERT INTO dim_budget_line
 SELECT
     line_id,
@@ -20,11 +23,13 @@ SELECT
 FROM (
     SELECT
         l.*,
-        -- Latest document first: year, then phase order, then id (a deterministic tie-break).
+        -- Latest document first: year, then phase order, then id, then the row within the
+        -- document (a deterministic tie-break, whichever lines are computed).
         coalesce(d.budget_year, 0) * 100 + coalesce(p.phase_order, 0) AS doc_order_major,
-        lpad(doc_order_major::VARCHAR, 8, '0') || l.document_id AS doc_order
+        lpad(doc_order_major::VARCHAR, 8, '0') || l.document_id || '|' || l.table_id || '|' || lpad(l.row_number::VARCHAR, 9, '0') AS doc_order
     FROM staging.stg_budget_line AS l
     JOIN staging.dim_document AS d USING (document_id)
     LEFT JOIN dim_phase AS p ON p.phase = d.phase
+    /*lines*/
 )
 GROUP BY line_id;

@@ -3,6 +3,9 @@
 -- left out) and csv_amounts (each printed figure with the CSV column it goes in).
 -- Needs the staging database attached as `staging` (for the rows' printed codes and parents)
 -- and the relation csv_layout (export.layout_frame(): where each printed column goes).
+-- The marker /*sections*/ is replaced by nothing (every row) or by a filter on the documents'
+-- budget year and phase: the sections of the file (sorted by year, then phase) that an
+-- incremental publication writes again (pipeline.store.export).
 CREATE OR REPLACE TEMP TABLE csv_rows AS
 WITH children AS (
     SELECT DISTINCT table_id, parent_line_id AS line_id
@@ -28,16 +31,16 @@ JOIN dim_table AS t ON t.table_id = l.table_id AND t.status = 'loaded'
 LEFT JOIN dim_chapter AS ch ON ch.chapter = l.chapter
 LEFT JOIN dim_budget_line AS b ON b.line_id = l.line_id
 LEFT JOIN children AS c ON c.table_id = l.table_id AND c.line_id = l.line_id
-WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL;
+WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL /*sections*/;
 
 CREATE OR REPLACE TEMP TABLE csv_amounts AS
 WITH cols AS (
     -- The printed columns of each table, placed relative to the document's year T.
-    SELECT DISTINCT f.table_id, f.column_position, f.column_kind, d.phase,
+    SELECT DISTINCT f.table_id, f.column_position, f.column_kind, d.phase, d.budget_year,
            (f.fiscal_year - d.budget_year)::INTEGER AS t_offset
     FROM fact_budget_amount AS f
     JOIN dim_document AS d USING (document_id)
-    WHERE d.budget_year IS NOT NULL AND d.phase IS NOT NULL AND f.fiscal_year IS NOT NULL
+    WHERE d.budget_year IS NOT NULL AND d.phase IS NOT NULL AND f.fiscal_year IS NOT NULL /*sections*/
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY table_id, column_kind, t_offset ORDER BY column_position DESC) AS kind_rank
@@ -56,7 +59,7 @@ fed AS (
     GROUP BY m.table_id, m.column_position
 ),
 placed AS (
-    SELECT r.table_id, r.column_position, r.column_kind, r.phase, r.t_offset,
+    SELECT r.table_id, r.column_position, r.column_kind, r.phase, r.budget_year, r.t_offset,
            CASE WHEN r.column_kind = 'mutatie' THEN NULL ELSE r.kind_rank END AS kind_rank,
            fed.fed_kind, fed.fed_rank,
            CASE WHEN r.column_kind = 'mutatie' AND count(*) OVER mutations > 1
@@ -67,7 +70,7 @@ placed AS (
     WINDOW mutations AS (PARTITION BY r.table_id, r.column_kind, r.t_offset, fed.fed_kind, fed.fed_rank)
 ),
 headed AS (
-    SELECT p.table_id, p.column_position, s.header_order,
+    SELECT p.table_id, p.column_position, p.budget_year, p.phase, s.header_order,
            coalesce(
                s.header,
                p.phase || ' ' || p.column_kind || ' '
@@ -82,6 +85,6 @@ headed AS (
      AND s.fed_rank IS NOT DISTINCT FROM p.fed_rank
      AND s.part = p.part
 )
-SELECT f.table_id, f.row_number, h.header, h.header_order, f.amount_thousand_eur
+SELECT f.table_id, f.row_number, h.budget_year, h.phase, h.header, h.header_order, f.amount_thousand_eur
 FROM fact_budget_amount AS f
 JOIN headed AS h USING (table_id, column_position);
