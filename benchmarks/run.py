@@ -73,7 +73,9 @@ def cli_build(sources: Path, warehouse: Path) -> tuple[float, float, str]:
     env.pop("BUDGET_STAGING_PATH", None)
     exe = Path(sys.executable).with_name("budget-warehouse")
     started = time.perf_counter()
-    process = psutil.Popen([str(exe), "build"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Output goes to files: an undrained pipe fills up and stalls the build.
+    out_file, err_file = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    process = psutil.Popen([str(exe), "build"], env=env, stdout=out_file, stderr=err_file, text=True)
     peak = 0
     while process.poll() is None:
         try:
@@ -82,8 +84,10 @@ def cli_build(sources: Path, warehouse: Path) -> tuple[float, float, str]:
         except psutil.Error:
             pass
         time.sleep(0.05)
-    out, err = process.communicate()
     seconds = time.perf_counter() - started
+    out_file.seek(0)
+    err_file.seek(0)
+    out, err = out_file.read(), err_file.read()
     if process.returncode != 0:
         raise SystemExit(f"budget-warehouse build failed:\n{err[-3000:]}")
     return seconds, peak / 1e6, out

@@ -107,6 +107,10 @@ def _metadata_value(result, asset: str, key: str) -> int:
     return 0
 
 
+# Rejections listed by the summary; the table has them all.
+SUMMARY_REJECTIONS = 20
+
+
 def summary_text(warehouse: Path) -> str:
     import duckdb
 
@@ -124,8 +128,13 @@ def summary_text(warehouse: Path) -> str:
             f"warnings:   {one('SELECT count(*) FROM load_warnings')}",
             f"rejections: {one('SELECT count(*) FROM load_rejections')}",
         ]
-        for (reason,) in con.execute("SELECT reason FROM load_rejections ORDER BY source_file, source_line").fetchall():
+        rejections = con.execute(
+            f"SELECT reason FROM load_rejections ORDER BY source_file, source_line LIMIT {SUMMARY_REJECTIONS + 1}"
+        ).fetchall()
+        for (reason,) in rejections[:SUMMARY_REJECTIONS]:
             lines.append(f"  - {reason}")
+        if len(rejections) > SUMMARY_REJECTIONS:
+            lines.append("  ... and more: SELECT * FROM load_rejections")
         return "\n".join(lines)
     finally:
         con.close()
