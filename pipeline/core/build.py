@@ -579,11 +579,15 @@ def _parse_chunk(jobs: list[tuple[str, bytes, ManifestRow | None]]) -> list[Pars
 PARALLEL_MIN_PAGES = 50
 
 
+def _default_workers() -> int:
+    return min(os.cpu_count() or 1, 8)
+
+
 @contextmanager
 def parsing_pool(pages: int, workers: int | None = None) -> Iterator[Executor | None]:
     """Worker processes for `parse_many`, started once and reused by every batch of a run (each
     worker pays a second or two of imports); None when the pages are too few to pay for them."""
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    workers = workers if workers is not None else _default_workers()
     if workers <= 1 or pages < PARALLEL_MIN_PAGES:
         yield None
         return
@@ -614,8 +618,7 @@ def parse_many(
             if own_pool is None:
                 return [_parse_one(job) for job in jobs]
             return parse_many(blobs, manifest, pool=own_pool)
-    lanes = getattr(pool, "_max_workers", 2)
-    size = max(4, min(32, len(jobs) // (lanes * 4)))
+    size = max(4, min(32, len(jobs) // (_default_workers() * 4)))
     chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
     parsed: list[ParsedPage] = []
     for pages in pool.map(_parse_chunk, chunks):
