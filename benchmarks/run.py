@@ -9,7 +9,7 @@ Prints, measured in the same run:
   c. adding one page to a warehouse of --large pages: seconds, and as a fraction of the full rebuild;
   d. peak resident memory of the full build at --large pages;
   e. the floor: DuckDB loading the same facts from a ready CSV with read_csv, and our ratio to it.
-Pages come from the page generator (`pipeline.core.generator.realistic_pages`): tables and prose,
+Pages come from the page generator (`pipeline.testing.generator.realistic_pages`): tables and prose,
 the size of the seed page.
 """
 
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.core import build  # noqa: E402
-from pipeline.core.generator import realistic_pages  # noqa: E402
+from pipeline.testing.generator import realistic_pages  # noqa: E402
 from pipeline.core.metadata import ManifestRow  # noqa: E402
 
 

@@ -2,7 +2,7 @@
 
     python scripts/roundtrip.py --pages 10000 --mutants 10000 [--seed 0] [--jobs 8] [--show 5]
 
-Pages: random pages from pipeline.core.generator (every layout and text shape), parsed with
+Pages: random pages from pipeline.testing.generator (every layout and text shape), parsed with
 `parse_source` and compared with what the generator built. Counts:
   exact               every table read back exactly (tree, columns, statuses, amounts)
   rejected            the negative shapes (cells run together, amounts in millions), rejected with
@@ -10,7 +10,7 @@ Pages: random pages from pipeline.core.generator (every layout and text shape), 
   ambiguous rejected  tables the generator marks as readable in two ways, rejected
   unexpected          a valid table rejected (must be 0)
   wrong               anything loaded that differs from the page (must be 0)
-Mutants: detectable mutants from pipeline.core.mutations (drop, duplicate, garble, truncate,
+Mutants: detectable mutants from pipeline.testing.mutations (drop, duplicate, garble, truncate,
 change); each must be rejected or read as the original; wrong must be 0.
 Exit status 1 when anything is wrong or unexpectedly rejected.
 """
@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.core.build import parse_source  # noqa: E402
-from pipeline.core.generator import compare, random_page  # noqa: E402
-from pipeline.core.mutations import judge, random_mutant  # noqa: E402
+from pipeline.testing.generator import compare, random_page  # noqa: E402
+from pipeline.testing.mutations import judge, random_mutant  # noqa: E402
 
 PAGE_LABELS = {
     "exact": "exact",

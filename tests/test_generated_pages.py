@@ -1,6 +1,6 @@
 """Generated pages round-trip through the parser; damaged tables are rejected, never misread.
 
-The generator (`pipeline.core.generator`) builds random budget trees bottom-up (every parent the
+The generator (`pipeline.testing.generator`) builds random budget trees bottom-up (every parent the
 sum of its children, every row obeying its layout's column identities) and renders them in every
 layout (OWB 6/7 years, 1SUPP 7/9 columns, 2SUPP with its two-level heading and the fund variant,
 PSUPP, JV) and text shape (one cell per line, pipe tables; run-together cells and amounts in
@@ -9,7 +9,7 @@ year), rows (code, label, level, parent) and cells (value status, amount). The o
 allowed for a valid table is for one the generator marks as ambiguous by construction: a row
 whose blank cells could sit in two places with every check still holding.
 
-Mutations the checks can see (`pipeline.core.mutations.random_mutant`, which keeps a mutant only
+Mutations the checks can see (`pipeline.testing.mutations.random_mutant`, which keeps a mutant only
 when every reading of the damaged row breaks a sum, an identity, the column count or the dialect):
 a dropped or duplicated value cell, a garbled number token, a table cut off, a value changed by
 more than the tolerance of a check that sees it. Each must be rejected or read as the original.
@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 
 from pipeline.core import labels
 from pipeline.core.build import parse_source
-from pipeline.core.generator import (
+from pipeline.testing.generator import (
     INSTRUMENTS,
     LAYOUTS,
     SHAPES,
@@ -60,7 +60,7 @@ from pipeline.core.generator import (
     render_page,
 )
 from pipeline.core.metadata import ManifestRow
-from pipeline.core.mutations import MUTATION_KINDS, UNDETECTABLE, judge, random_mutant
+from pipeline.testing.mutations import MUTATION_KINDS, UNDETECTABLE, judge, random_mutant
 from pipeline.core.rows import Row, place_values
 from pipeline.core.tables import GAP, VALUE, Token
 from pipeline.core.values import parse_value

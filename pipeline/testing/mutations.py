@@ -28,7 +28,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from pipeline.core.generator import (
+from pipeline.testing.generator import (
     BLANK,
     NUMBER,
     Cell,
