@@ -221,7 +221,7 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
                 "document_id": page.document_id,
                 "status": "duplicate" if parsed.duplicate_of else "rejected" if parsed.rejected_reason else "loaded",
                 "duplicate_of": parsed.duplicate_of,
-                "validated_fingerprint": None,
+                "stat_signature": None,  # the scan's, set by the loader
             }
         ])
         if parsed.duplicate_of is not None:

@@ -230,18 +230,8 @@ class TableColumnIdentity(pa.DataFrameModel):
     source: Series[str] = col("printed (a formula such as '(5)=(3+4)' in the heading) or implied (by the sequence of column kinds).", "VARCHAR", isin=["printed", "implied"])
 
 
-class SourceScan(pa.DataFrameModel):
-    """The page files found under BUDGET_SOURCES_DIR by the last scan (internal)."""
-
-    source_file: Series[str] = col("Path of the page under BUDGET_SOURCES_DIR.", "VARCHAR", unique=True)
-    sha256: Series[str] = col("SHA-256 of the file's bytes.", "VARCHAR")
-    size_bytes: Series[int] = col("Size of the file in bytes.", "BIGINT", ge=0)
-    fingerprint: Series[str] = col("Hash of what the parse of this file depends on: its bytes, its manifest row and the parser's code.", "VARCHAR")
-    stat_signature: Series[str] = col("Size, modification and change times and inode of the file when it was hashed: while they hold, the hash does not need the bytes read again.", "VARCHAR", nullable=True)
-
-
 class SourceFile(pa.DataFrameModel):
-    """Every page file parsed, loaded or not (internal registry, drives incremental runs)."""
+    """Every page file parsed, loaded or not (internal registry: its fingerprint is the one change detector)."""
 
     source_file: Series[str] = col("Path of the page under BUDGET_SOURCES_DIR.", "VARCHAR", unique=True)
     sha256: Series[str] = col("SHA-256 of the file's bytes when it was last parsed.", "VARCHAR")
@@ -250,12 +240,11 @@ class SourceFile(pa.DataFrameModel):
     document_id: Series[str] = col("The document the file is a version of.", "VARCHAR", nullable=True)
     status: Series[str] = col("loaded, duplicate (another file carries the same page) or rejected.", "VARCHAR", isin=["loaded", "duplicate", "rejected"])
     duplicate_of: Series[str] = col("For a duplicate: the file the page was loaded from.", "VARCHAR", nullable=True)
-    validated_fingerprint: Series[str] = col("The fingerprint whose parse was last validated; differs from fingerprint while validation is pending.", "VARCHAR", nullable=True)
+    stat_signature: Series[str] = col("Size, modification and change times and inode of the file when it was hashed: while they hold, the hash does not need the bytes read again.", "VARCHAR", nullable=True)
 
 
 TABLE_MODELS["table_column_identity"] = TableColumnIdentity
 TABLE_MODELS["source_file"] = SourceFile
-TABLE_MODELS["source_scan"] = SourceScan
 
 
 def ref(model: type[pa.DataFrameModel], name: str, description: str | None = None, *, nullable: bool | None = None) -> object:

@@ -7,7 +7,6 @@ WITH RECURSIVE f AS (
            a.value_status, l.parent_line_id, l.is_additive, a.source_line
     FROM fact_budget_amount AS a
     JOIN dim_budget_line AS l USING (line_id)
-    WHERE a.table_id IN (SELECT table_id FROM check_scope)
 ),
 group_rows AS (
     SELECT table_id, line_id FROM f GROUP BY ALL HAVING bool_and(value_status = 'blank')
