@@ -10,7 +10,7 @@ import pytest
 from conftest import SEED, SOURCES
 
 from pipeline import cli
-from pipeline.store.publish import PUBLIC_TABLES
+from pipeline.store.catalog import TABLE_NAMES
 
 # Columns that record when, not what: left out of the checksums.
 VOLATILE = {"loaded_at"}
@@ -30,7 +30,7 @@ def checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         result = {}
-        for table in PUBLIC_TABLES:
+        for table in TABLE_NAMES:
             columns = [
                 c for (c,) in con.execute(
                     "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
@@ -47,7 +47,7 @@ def checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
 
 
 def parsed_count(output: str) -> int:
-    return int(output.split("pages parsed: ")[1].split()[0])
+    return int(output.split("this run: ")[1].split()[0])
 
 
 def test_materializing_twice_gives_identical_tables(tmp_path, sources_copy, capsys, monkeypatch):

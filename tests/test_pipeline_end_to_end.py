@@ -14,7 +14,6 @@ import pytest
 from conftest import ROOT, SEED, SOURCES
 
 from pipeline.definitions import make_definitions
-from pipeline.defs.partitions import PAGES, range_tags
 
 NEGATIVE_PAGES = {
     "rb_2007_OWB_XIV_LNV_art28_nominaal_onvoorzien_flattened.txt": "run together",
@@ -23,15 +22,13 @@ NEGATIVE_PAGES = {
 
 
 def build_with_dagster(sources: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> dg.ExecuteInProcessResult:
-    """Every page of `sources` as a partition, materialized in one run (in-process executor)."""
+    """Every asset materialized in one run (in-process executor, ephemeral instance)."""
     monkeypatch.setenv("BUDGET_SOURCES_DIR", str(sources))
     monkeypatch.setenv("BUDGET_WAREHOUSE_PATH", str(warehouse))
     monkeypatch.delenv("BUDGET_STAGING_PATH", raising=False)
     job = make_definitions().resolve_job_def("build_warehouse")
-    pages = sorted(p.name for p in sources.glob("*.txt"))
     with dg.DagsterInstance.ephemeral() as instance:
-        instance.add_dynamic_partitions(PAGES, pages)
-        return job.execute_in_process(instance=instance, tags=range_tags(pages[0], pages[-1]))
+        return job.execute_in_process(instance=instance)
 
 
 @pytest.fixture(scope="module")
@@ -246,14 +243,7 @@ def test_the_dagster_cli_materializes_every_asset(tmp_path: Path, sources_copy: 
     dagster = str(Path(sys.executable).with_name("dagster"))
     validate = run([dagster, "definitions", "validate", "-w", str(ROOT / "workspace.yaml")], env, cwd=ROOT)
     assert validate.returncode == 0, validate.stderr[-3000:]
-    register = run([dagster, "job", "execute", "-m", "pipeline.definitions", "-j", "register_page_partitions"], env, cwd=ROOT)
-    assert register.returncode == 0, register.stderr[-3000:]
-    pages = sorted(p.name for p in sources_copy.glob("*.txt"))
-    result = run(
-        [dagster, "asset", "materialize", "-m", "pipeline.definitions", "--select", "*", "--partition-range", f"{pages[0]}...{pages[-1]}"],
-        env,
-        cwd=ROOT,
-    )
+    result = run([dagster, "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"], env, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "RUN_SUCCESS" in result.stderr + result.stdout
     assert query(target, "SELECT count(*) FROM fact_budget_amount") == [(871,)]

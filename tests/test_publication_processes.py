@@ -29,6 +29,7 @@ from warehouse_support import (
 )
 
 from pipeline.store import export
+from pipeline.store.open_data_csv import CSV_NAME
 from pipeline.store.hooks import ENV as PAUSE_ENV
 
 BUILD_TIMEOUT_S = 300
@@ -84,8 +85,8 @@ def export_snapshot(warehouse: Path) -> tuple[str, dict[str, int]]:
             str(p.relative_to(link)): con.execute("SELECT count(*) FROM read_parquet(?)", [str(p)]).fetchall()[0][0]
             for p in sorted(link.rglob("*.parquet"))  # the big tables are folders of files
         }
-        counts[export.CSV_NAME] = con.execute(
-            "SELECT count(*) FROM read_csv(?, delim = ';', header = true)", [str(link / export.CSV_NAME)]
+        counts[CSV_NAME] = con.execute(
+            "SELECT count(*) FROM read_csv(?, delim = ';', header = true)", [str(link / CSV_NAME)]
         ).fetchall()[0][0]
     finally:
         con.close()

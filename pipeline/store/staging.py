@@ -76,7 +76,7 @@ def replace_pages(
         for name, frame in frames.items():
             columns = columns_of(TABLE_MODELS[name])
             predicates = []
-            if "document_id" in columns:
+            if "document_id" in columns and name != "source_file":  # the registry: one row per file, whatever its document
                 predicates.append("document_id IN (SELECT key::VARCHAR FROM scope_keys)")
             if name in BY_FILE:
                 predicates.append("source_file IN (SELECT key::VARCHAR FROM scope_keys)")
