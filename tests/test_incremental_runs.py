@@ -16,10 +16,10 @@ from pipeline.store.catalog import TABLE_NAMES
 VOLATILE = {"loaded_at"}
 
 
-def build(sources: Path, warehouse: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> str:
+def build(sources: Path, warehouse: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *more: str) -> str:
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.delenv("BUDGET_STAGING_PATH", raising=False)
-    code = cli.main(["build", "--sources", str(sources), "--warehouse", str(warehouse)])
+    code = cli.main(["build", "--sources", str(sources), "--warehouse", str(warehouse), *more])
     out = capsys.readouterr().out
     assert code == 0, out
     return out
@@ -56,6 +56,15 @@ def test_materializing_twice_gives_identical_tables(tmp_path, sources_copy, caps
     first = checksums(warehouse)
     second_output = build(sources_copy, warehouse, capsys, monkeypatch)
     assert parsed_count(second_output) == 0
+    assert checksums(warehouse) == first
+
+
+def test_loading_one_document_again_is_a_run_with_its_file_as_config(tmp_path, sources_copy, capsys, monkeypatch):
+    warehouse = tmp_path / "w" / "budget.duckdb"
+    build(sources_copy, warehouse, capsys, monkeypatch)
+    first = checksums(warehouse)
+    output = build(sources_copy, warehouse, capsys, monkeypatch, "--page", SEED)
+    assert parsed_count(output) == 1
     assert checksums(warehouse) == first
 
 

@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, SEED, SOURCES
 
 from pipeline.definitions import make_definitions
+from pipeline.store.catalog import TABLE_NAMES, VIEW_NAMES
 
 NEGATIVE_PAGES = {
     "rb_2007_OWB_XIV_LNV_art28_nominaal_onvoorzien_flattened.txt": "run together",
@@ -32,8 +33,8 @@ def build_with_dagster(sources: Path, warehouse: Path, monkeypatch: pytest.Monke
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled sources, built once for this module into a temp warehouse."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """The bundled sources, built once for this module into a temp warehouse, and the run."""
     tmp = tmp_path_factory.mktemp("e2e")
     sources = tmp / "sources"
     shutil.copytree(SOURCES, sources)
@@ -42,7 +43,53 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = build_with_dagster(sources, target, monkeypatch)
     assert result.success
     assert all(check.passed for check in result.get_asset_check_evaluations())
-    return target
+    return target, result
+
+
+@pytest.fixture(scope="module")
+def warehouse(built: tuple[Path, dg.ExecuteInProcessResult]) -> Path:
+    return built[0]
+
+
+def test_the_asset_graph_is_the_lineage_from_pages_to_every_table_and_view() -> None:
+    graph = make_definitions().resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == {"source_pages", "budget_warehouse", *TABLE_NAMES, *VIEW_NAMES}
+    upstream = lambda name: {k.to_user_string() for k in graph.get(dg.AssetKey(name)).parent_keys}  # noqa: E731
+    assert upstream("dim_document") == {"source_pages"}
+    assert "dim_budget_line" in upstream("fact_budget_amount")
+    assert "budget_vintages" in upstream("budget_by_year")
+    assert upstream("budget_warehouse") == {*TABLE_NAMES, *VIEW_NAMES}
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert ("fact_budget_amount", "parents_equal_sum_of_children") in checks
+    assert ("table_column_identity", "column_identities_hold") in checks
+    assert ("fact_budget_flexibility", "flexibility_shares_add_up") in checks
+    assert ("load_rejections", "no_pages_refused") in checks
+    assert {(name, "matches_model") for name in TABLE_NAMES} <= checks
+
+
+def test_each_table_and_view_asset_carries_its_own_row_count_and_schema(built: tuple[Path, dg.ExecuteInProcessResult]) -> None:
+    target, result = built
+    materialized = {
+        event.asset_key.to_user_string(): event.materialization.metadata for event in result.get_asset_materialization_events()
+    }
+    for name in (*TABLE_NAMES, *VIEW_NAMES):
+        assert materialized[name]["dagster/row_count"].value == query(target, f"SELECT count(*) FROM {name}")[0][0], name
+    specs = {spec.key.to_user_string(): spec for spec in make_definitions().resolve_all_asset_specs()}
+    columns = [c.name for c in specs["fact_budget_amount"].metadata["dagster/column_schema"].columns]
+    assert columns == [r[0] for r in query(target, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'fact_budget_amount' ORDER BY column_index")]
+    assert materialized["load_rejections"]["pages_refused"].value == 0
+    assert materialized["load_rejections"]["tables_rejected"].value == 2
+
+
+def test_the_events_of_a_run_do_not_grow_with_its_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(SOURCES / SEED, one)
+    small = build_with_dagster(one, tmp_path / "w1" / "budget.duckdb", monkeypatch)
+    full = build_with_dagster(SOURCES, tmp_path / "w13" / "budget.duckdb", monkeypatch)
+    assert small.success and full.success
+    assert len(small.all_events) == len(full.all_events)
 
 
 def query(warehouse: Path, sql: str, *params):

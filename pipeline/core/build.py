@@ -554,10 +554,6 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> ValidationOutcome:
     return ValidationOutcome(frames, quarantined)
 
 
-def document_ids(frames: dict[str, pd.DataFrame]) -> list[str]:
-    return sorted(set(frames["dim_document"]["document_id"]))
-
-
 __all__ = ["ParsedPage", "parse_source", "deduplicate", "to_frames", "validate_frames", "stable_id"]
 
 

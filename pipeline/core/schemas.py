@@ -201,10 +201,6 @@ def columns_of(model: type[pa.DataFrameModel]) -> list[str]:
     return list(model.to_schema().columns)
 
 
-def empty_frame(model: type[pa.DataFrameModel]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in columns_of(model)})
-
-
 def table_description(model: type[pa.DataFrameModel]) -> str:
     return (model.__doc__ or "").strip().splitlines()[0]
 

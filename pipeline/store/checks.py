@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.core.schemas import validate
 from pipeline.sql import sql_text
-from pipeline.store.catalog import TABLES, Table
+from pipeline.store.catalog import Table
 from pipeline.store.ddl import create_table_sql
 
 
@@ -70,5 +70,3 @@ def pages_refused(con: duckdb.DuckDBPyConnection) -> int:
     """Page files refused whole (not read, or a second version of a loaded page)."""
     return con.execute("SELECT count(DISTINCT source_file) FROM load_rejections WHERE table_id IS NULL").fetchone()[0]
 
-
-TABLES_BY_NAME = {t.name: t for t in TABLES}
