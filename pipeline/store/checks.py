@@ -42,8 +42,8 @@ def violations(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> pd.DataFrame:
 
 
 def model_violations(con: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
-    """How the table in the file differs from its model: its columns and SQL types, in order;
-    and, for a table computed at publication (not validated on the way into staging), its rows."""
+    """How the table in the file differs from its model: its columns and SQL types, in order,
+    then its rows (pandera's report)."""
     # The model's DDL in a scratch table: DuckDB spells both sides' types the same way.
     scratch = f"model_of_{table.name}"
     con.execute(create_table_sql(scratch, table.model).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
@@ -58,7 +58,7 @@ def model_violations(con: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
     finally:
         con.execute(f"DROP TABLE temp.{scratch}")
     problems = [f"columns {actual} differ from the model's {declared}"] if actual != declared else []
-    if not problems and (table.sql is not None or table.frame is not None):
+    if not problems:
         try:
             validate(table.model, con.execute(f"SELECT * FROM {table.name}").df())
         except Exception as error:  # pandera's report names the failing column and check
