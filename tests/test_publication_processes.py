@@ -201,8 +201,8 @@ def test_two_concurrent_runs_each_adding_a_page_both_land(site: Path, tmp_path: 
     sources, warehouse = paths(site)
     before = snapshot(warehouse)
     # Their manifest rows first (a page file appears with its metadata known). The first process
-    # adds its page and builds; once its run has planned its pages and started its first step,
-    # the second adds the other page and builds, while the first is still parsing and publishing.
+    # adds its page and builds; once its run has scanned the pages, the second adds the other
+    # page and builds, while the first is still publishing.
     add_manifest_rows(sources, [
         f"{KIESRAAD_OWB_2020},,IIB,2020,OWB,9",
         f"{KIESRAAD_JV_2020},,IIB,2020,JV,9",
@@ -210,7 +210,7 @@ def test_two_concurrent_runs_each_adding_a_page_both_land(site: Path, tmp_path: 
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     shutil.copy(MADE / KIESRAAD_OWB_2020, sources / KIESRAAD_OWB_2020)
     first = start_build(site, cli_env(site, sources, warehouse, BUDGET_LOG_LEVEL="DEBUG"), logs[0])
-    wait_for_text(logs[0], "STEP_START", first)
+    wait_for_text(logs[0], 'Finished execution of step "source_pages"', first)
     shutil.copy(MADE / KIESRAAD_JV_2020, sources / KIESRAAD_JV_2020)
     second = start_build(site, cli_env(site, sources, warehouse), logs[1])
     for process, log in zip((first, second), logs):
