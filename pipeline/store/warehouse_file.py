@@ -8,7 +8,6 @@ The file is written in the oldest DuckDB storage format that holds what it uses
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import duckdb
@@ -17,7 +16,7 @@ from pipeline.core.schemas import columns_of
 from pipeline.sql import sql_text
 from pipeline.store import staging
 from pipeline.store.catalog import TABLES, VIEWS, Table, View
-from pipeline.store.connections import duckdb_config
+from pipeline.store.connections import duckdb_config, waiting_for_lock
 from pipeline.store.ddl import comment_sql, create_table_sql, quote, view_comment_sql
 from pipeline.store.hooks import pause
 
@@ -26,7 +25,6 @@ from pipeline.store.hooks import pause
 STORAGE_VERSION = "v1.0.0"
 YEAR_COLUMNS_MARKER = "/*year columns*/"
 YEAR_COLUMN = re.compile(r"y\d{4}")
-STAGING_ATTACH_TIMEOUT_S = 120.0
 
 
 def is_motherduck(path: str | Path) -> bool:
@@ -100,17 +98,7 @@ def attach_staging(con: duckdb.DuckDBPyConnection, staging_path: str) -> None:
         Path(staging_path).parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(staging_path) as empty:
             staging.ensure_schema(empty)
-    deadline = time.monotonic() + STAGING_ATTACH_TIMEOUT_S
-    delay = 0.05
-    while True:
-        try:
-            con.execute(f"ATTACH {quote(staging_path)} AS staging (READ_ONLY)")
-            return
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+    waiting_for_lock(lambda: con.execute(f"ATTACH {quote(staging_path)} AS staging (READ_ONLY)"))
 
 
 def detach_staging(con: duckdb.DuckDBPyConnection) -> None:
