@@ -17,7 +17,7 @@ MEASURES = ("verplichtingen", "uitgaven", "ontvangsten")
 _MEASURE_RE = re.compile(
     r"^(?:totaal\s+|totale\s+)?(verplichtingen|uitgaven|ontvangsten)\s*:?$", re.IGNORECASE
 )
-_WAARVAN_RE = re.compile(r"^(?:\-\s*)?waarvan\b", re.IGNORECASE)
+_WAARVAN_RE = re.compile(r"^(?:[\-\u2012\u2013\u2212]\s*)?waarvan\b", re.IGNORECASE)
 # "Art.", "Art.nr.", "Omschrijving": heading cells of the code / label columns.
 _STRAY_HEADING_RE = re.compile(r"^(?:art\.?\s*(?:nr\.?)?|artikel(?:nummer)?|omschrijving|nr\.?)$", re.IGNORECASE)
 

@@ -396,6 +396,9 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
                     "source_line": cell_line if cell_line is not None else row_line,
                 }
             )
+        for tok in row.percentage_cells:  # a row of percentages after this one: cells only
+            order += 1
+            add_cell(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
 
 
 def _flexibility_table(table: RawTable, table_id: str, page: PageIdentity, record: dict, result: PageResult) -> None:

@@ -42,6 +42,10 @@ class Row:
     line: int  # the line of the label cell
     items: list[Token] = field(default_factory=list)  # value and gap tokens, in order
     placements: list[list[Cell]] = field(default_factory=list)
+    # Rows of percentages printed after this one ("Waarvan juridisch verplicht", "100%"): their
+    # label and percentage cells, kept as cells; a percentage row is never a line or a parent.
+    percentage_cells: list[Token] = field(default_factory=list)
+    percentages: list[Token] = field(default_factory=list)  # this row's own percentage cells
 
     @property
     def printed_label(self) -> str:
@@ -124,7 +128,11 @@ def _split_rows(body: list[Token], n_columns: int | None) -> tuple[list[Row], in
             if pending_code is not None:
                 raise RowError(f"line {tok.line}: two code cells in a row ({pending_code.text!r}, {tok.text!r})")
             pending_code = tok
-        elif kind == LABEL or kind == PERCENT:
+        elif kind == PERCENT:
+            if current is None or pending_code is not None:
+                raise RowError(f"line {tok.line}: percentage {tok.text.strip()!r} before any row label")
+            current.percentages.append(tok)
+        elif kind == LABEL:
             code, label = labels.split_code_and_label(tok.text)
             if pending_code is not None:
                 if code is not None:
@@ -143,10 +151,30 @@ def _split_rows(body: list[Token], n_columns: int | None) -> tuple[list[Row], in
             raise RowError(f"line {tok.line}: value {tok.text.strip()!r} before any row label")
     if pending_code is not None:
         raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
+    rows = _without_percentage_rows(rows)
     # Trailing rows without values are the headings of the prose after the table.
     while rows and not rows[-1].has_values:
         rows.pop()
     return rows, undecided
+
+
+def _without_percentage_rows(rows: list[Row]) -> list[Row]:
+    """Take each row of percentages out of the rows (its label and cells go to the row above, to
+    be kept as cells); a row that prints both amounts and percentages cannot be read."""
+    kept: list[Row] = []
+    for row in rows:
+        if not row.percentages:
+            kept.append(row)
+            continue
+        if row.has_values:
+            raise RowError(f"line {row.line}: row {row.printed_label!r} prints both amounts and percentages")
+        if not kept:
+            raise RowError(f"line {row.line}: a row of percentages ({row.printed_label!r}) before any row of amounts")
+        label = Token(LABEL, (f"{row.code} " if row.code else "") + row.label, row.line)
+        kept[-1].percentage_cells += [label, *row.percentages]
+    for index, row in enumerate(kept, start=1):
+        row.index = index
+    return kept
 
 
 _opens_printed_row = operator.attrgetter("new_row")

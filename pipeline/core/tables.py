@@ -58,8 +58,8 @@ _BOILERPLATE = (
     "direct naar (in deze pagina): inhoud, zoekveld of menu.",
 )
 _PIPE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|*\s*$")
-_UNIT_RE = re.compile(r"^\(?\s*(?:bedragen\s+)?(?:x|×)\s*€\s*(?P<unit>1[ .]?000|1\s*mln|1\s*miljoen|mln|miljoen)\s*\)?$", re.IGNORECASE)
-_UNIT_INLINE_RE = re.compile(r"(?:x|×)\s*€\s*(?P<unit>1[ .]?000(?:[ .]000)?|1\s*mln|mln|miljoen|1\s*miljoen)", re.IGNORECASE)
+_UNIT_RE = re.compile(r"^\(?\s*(?:bedragen\s+)?(?:x|×)\s*(?:€|EUR)\s*(?P<unit>1[ .]?000|1\s*mln|1\s*miljoen|mln|miljoen)\s*\)?$", re.IGNORECASE)
+_UNIT_INLINE_RE = re.compile(r"(?:x|×)\s*(?:€|EUR)\s*(?P<unit>1[ .]?000(?:[ .]000)?|1\s*mln|mln|miljoen|1\s*miljoen)", re.IGNORECASE)
 _CAPTION_KIND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), kind)
     for pattern, kind in (
@@ -206,6 +206,9 @@ def is_boilerplate(text: str) -> bool:
     return lowered in _BOILERPLATE or lowered.startswith("• download") or lowered == "download pdf"
 
 
+_DASH_BULLETS = "-\u2012\u2013\u2212"
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def is_prose(text: str) -> bool:
     text = clean(text)
@@ -213,8 +216,14 @@ def is_prose(text: str) -> bool:
         return False
     if labels.is_waarvan(text) and len(text) < 100:
         return False  # '- waarvan incidenteel': a breakdown row, not a bullet
-    if text.startswith(("•", "- ", "–")) and len(text) > 2:
+    if text.startswith("•") and len(text) > 2:
         return True
+    if text[:1] in _DASH_BULLETS and len(text) > 2:
+        # A dash followed by letters: a label ("– Overige inzet") unless the rest reads as prose;
+        # followed by digits it is a negative amount (read above).
+        text = text[1:].strip()
+        if len(text.split(None, 12)) >= 12:
+            return True
     words = len(text.split(None, 12))  # the word count up to 13: only >= 12 and >= 6 matter
     if len(text) >= 100 and words >= 12:
         return True
@@ -294,7 +303,7 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
             used.add(i)
             i += 1
             continue
-        kind = None if cell.is_gap else caption_kind(cell.text)
+        kind = None if cell.is_gap else caption_kind(cell.text) or (OTHER if unit_of(cell.text) else None)
         if kind is not None:
             start = i
             captions = [cell]
@@ -337,9 +346,27 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
         if not c.is_gap and c.pipe_rows is None and _is_stray_number(c.text)
     ]
     tables.sort(key=lambda t: t.first_line)
+    stray_numbers = _keep_numbers_after_tables(tables, stray_numbers)
     for ordinal, table in enumerate(tables, start=1):
         table.ordinal = ordinal
     return tables, stray_numbers
+
+
+def _keep_numbers_after_tables(tables: list[RawTable], stray_numbers: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Number cells in the prose after the budget table (a mutation walk: "Stand vastgestelde
+    begroting", then "104 000" after each explained change) are the page's own explanation, not
+    a table the parser failed to see: they are kept as the cells of one table of kind `other`.
+    Numbers before the first budget table stay stray (a table that was not recognised)."""
+    first_fact_end = min((t.last_line for t in tables if t.kind in FACT_KINDS), default=None)
+    if first_fact_end is None:
+        return stray_numbers
+    after = [(line, text) for line, text in stray_numbers if line > first_fact_end]
+    if after:
+        table = RawTable(0, OTHER, CELL_PER_LINE, None, None, after[0][0], after[-1][0], None)
+        table.body = [classify(text, line) for line, text in after]
+        tables.append(table)
+        tables.sort(key=lambda t: t.first_line)
+    return [(line, text) for line, text in stray_numbers if line <= first_fact_end]
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -361,6 +388,8 @@ def _is_boundary(cell: _Cell) -> bool:
 def _is_boundary_text(text: str) -> bool:
     if is_boilerplate(text) or is_prose(text):
         return True
+    if _UNIT_RE.match(clean(text)):
+        return True  # "Bedragen x EUR 1.000" on its own line: the caption of the next table
     # A row labelled with a financial instrument that is also a table kind ("Apparaatsuitgaven",
     # the pre-2013 grouping) is a row of the table, not the caption of the next one.
     return caption_kind(text) is not None and labels.canonical_instrument(text) is None
@@ -417,7 +446,8 @@ def _kind_from(captions: list[_Cell]) -> str | None:
     for preferred in (FLEXIBILITY, APPARAAT, BUDGET, BEGROTINGSSTAAT, VERDIEPINGSBIJLAGE, BELEIDSPRESTATIES, OTHER):
         if preferred in kinds:
             return preferred
-    return None
+    # A unit line alone ("Bedragen x EUR 1.000") captions a table of no known kind.
+    return OTHER if captions else None
 
 
 def _cell_table(ordinal: int, captions: list[_Cell], tokens: list[Token]) -> RawTable | None:
