@@ -36,10 +36,10 @@ def segment(node: Node) -> str:
     if node.level == "sub_article" and node.row.code:
         return f"{node.level}:{node.row.code}"
     if node.level == "instrument":
-        return f"instrument:{labels.normalise_label(labels.canonical_label(node.row.label))}"
+        return f"instrument:{labels.normalise_label(labels.canonical_label(node.label))}"
     if node.level == "article" and node.row.code:
         return f"article:{node.row.code}"
-    return f"{node.level}:{labels.normalise_label(node.row.label)}"
+    return f"{node.level}:{labels.normalise_label(node.label)}"
 
 
 def line_keys(nodes: list[Node], *, chapter: str | None, article_code: str | None) -> dict[int, LineKey]:
@@ -60,11 +60,11 @@ def line_keys(nodes: list[Node], *, chapter: str | None, article_code: str | Non
         if level == "article" and row.code:
             node_article = row.code
         if level == "sub_article":
-            sub_code, sub_name = row.code, labels.display_label(row.label)
+            sub_code, sub_name = row.code, labels.display_label(node.label)
         elif level == "instrument":
-            instrument = labels.canonical_label(row.label)
+            instrument = labels.canonical_label(node.label)
         elif level == "regeling":
-            regeling = labels.display_label(row.label)
+            regeling = labels.display_label(node.label)
         contexts[row.index] = (node_article, sub_code, sub_name, instrument, regeling)
         own_article = node_article or article_code
         if parent is None:
@@ -91,7 +91,7 @@ def line_keys(nodes: list[Node], *, chapter: str | None, article_code: str | Non
             article_code=own_article if level != "chapter" else None,
             measure=node.measure,
             level=level,
-            label=labels.canonical_label(row.label),
+            label=labels.canonical_label(node.label),
             sub_article_code=sub_code,
             sub_article_name=sub_name,
             instrument=instrument,

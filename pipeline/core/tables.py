@@ -406,11 +406,20 @@ def _read_body(cells: list[_Cell], start: int) -> tuple[int, list[Token]]:
             return j, tokens
         text = cell.text
         kind, value = _kind_and_value(text)
-        # A gap is no boundary; a value is never prose, boilerplate or a caption (see is_prose).
-        if kind != GAP and kind != VALUE and kind != DECIMAL and _is_boundary_text(text):
+        # A gap is no boundary; a value is never prose, boilerplate or a caption (see is_prose);
+        # nor is the label after a code cell ("91.1", then "Apparaatsuitgaven Kerndepartement").
+        if kind != GAP and kind != VALUE and kind != DECIMAL and _is_boundary_text(text) and not _after_code(tokens):
             return j, tokens
         append(Token(kind, text, cell.line, value))
     return len(cells), tokens
+
+
+def _after_code(tokens: list[Token]) -> bool:
+    """Whether the last cell read (gaps aside) is a code cell, which a label must follow."""
+    for tok in reversed(tokens):
+        if tok.kind != GAP:
+            return tok.kind == CODE
+    return False
 
 
 def _caption_before(cells: list[_Cell], index: int) -> tuple[str | None, int | None, str | None]:
