@@ -471,6 +471,7 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
                     "amount_thousand_eur": value.amount,
                     "raw_value": clean(value.raw),
                     "value_status": value.status,
+                    "footnote_marker": value.footnote_marker,
                     "source_line": cell_line if cell_line is not None else row_line,
                 }
             )

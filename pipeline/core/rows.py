@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pipeline.core import labels
 from pipeline.core.columns import Identity
 from pipeline.core.tables import CODE, DECIMAL, GAP, LABEL, PERCENT, STRAY, VALUE, Token
-from pipeline.core.values import BLANK, CellValue
+from pipeline.core.values import BLANK, CellValue, is_footnote_marker
 
 MAX_PLACEMENTS = 64
 _EMPTY = CellValue(BLANK, None, "")  # the value of an empty cell (frozen: shared by all of them)
@@ -133,6 +133,8 @@ def _split_rows(body: list[Token], n_columns: int | None) -> tuple[list[Row], in
                 raise RowError(f"line {tok.line}: percentage {tok.text.strip()!r} before any row label")
             current.percentages.append(tok)
         elif kind == LABEL:
+            if is_footnote_marker(tok.text):
+                raise RowError(f"line {tok.line}: footnote marker {tok.text.strip()!r} in a cell of its own; its amount cannot be told")
             code, label = labels.split_code_and_label(tok.text)
             if pending_code is not None:
                 if code is not None:

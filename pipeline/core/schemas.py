@@ -136,6 +136,7 @@ class FactBudgetAmount(pa.DataFrameModel):
     amount_thousand_eur: Series[pd.Int64Dtype] = col("The figure in thousands of euros exactly as printed; NULL when the cell holds no number (blank, pm, not available).", "BIGINT", nullable=True)
     raw_value: Series[str] = col("The cell's text as printed (empty for a blank cell).", "VARCHAR")
     value_status: Series[str] = col("number, nihil (printed 'nihil': zero), pm (pro memorie), not_available ('...', '-') or blank.", "VARCHAR", isin=list(VALUE_STATUSES))
+    footnote_marker: Series[str] = col("The footnote marker printed after the amount ('*', '¹', '1)', 'a)'; raw_value keeps it too); empty when none.", "VARCHAR", nullable=True)
     source_line: Series[int] = col("1-based line of the value cell in the source (the row label's line for a blank cell).", "INTEGER", ge=1)
 
     @pa.dataframe_check(error="amount_thousand_eur is set exactly when value_status is number or nihil")
