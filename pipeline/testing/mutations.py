@@ -17,6 +17,8 @@ Kinds (`MUTATION_KINDS`):
              decimal comma
   truncate   the table cut off after some value cell
   change     a value changed by more than the tolerance of a check that sees it
+  footnote   a footnote marker printed after a value ("0*", "1.347 *", "1.347¹", "1.347 1)",
+             "1.347 a)") or in a cell of its own: the original numbers load, or the table is refused
 
 What no check can see is listed in docs/mutations.md and built by the `undetectable_*` functions
 below, whose mutants load (with the changed numbers): a documented limitation, not a bug.
@@ -46,7 +48,7 @@ from pipeline.testing.generator import (
     tolerance,
 )
 
-MUTATION_KINDS = ("drop", "duplicate", "garble", "truncate", "change")
+MUTATION_KINDS = ("drop", "duplicate", "garble", "truncate", "change", "footnote")
 OK_REJECTED, OK_ORIGINAL, MUTANT_WRONG = "rejected", "original", "wrong"
 
 
@@ -407,12 +409,29 @@ def _mutant_change(page: GeneratedPage, index: int, table: TableRender, row: Row
     return Mutant("change", f"cell {col + 1} of {row.node.label!r}: {old} -> {new}", lines, page.newline, index)
 
 
+FOOTNOTE_MARKERS = ("*", " *", "**", "\u00b9", "\u00b2", " 1)", " 2)", " a)", " b)")
+
+
+def _mutant_footnote(page: GeneratedPage, index: int, table: TableRender, row: RowRender, rng: random.Random) -> Mutant | None:
+    """Not damage but a marker: the value must still read as itself (or the table be refused).
+    One in four markers stands in a cell of its own after the value."""
+    col = rng.choice(sorted(row.value_at))
+    token = _token(page, table, row, col)
+    if not re.search(r"\d\s*$", token):
+        return None  # pm, nihil, '...': a marker goes after an amount
+    marker = rng.choice(FOOTNOTE_MARKERS)
+    new = [token, marker.strip()] if rng.random() < 0.25 else [token.rstrip() + marker]
+    lines = _edit(page, table, row, col, new)
+    return Mutant("footnote", f"footnote marker after cell {col + 1} of {row.node.label!r}: {' / '.join(new)!r}", lines, page.newline, index)
+
+
 _MAKERS = {
     "drop": _mutant_drop,
     "duplicate": _mutant_duplicate,
     "garble": _mutant_garble,
     "truncate": _mutant_truncate,
     "change": _mutant_change,
+    "footnote": _mutant_footnote,
 }
 
 
