@@ -40,6 +40,20 @@ _ANY_MARKER_RE = re.compile(r"\((\d{1,2})\)")
 _FORMULA_TOKEN_RE = re.compile(r"\d{1,2}|[+\-]")
 
 
+# A footnote digit glued to a heading: after a word ("Miljoenennota1"), a formula marker
+# ("(1)1") or a year ("Vastgestelde begroting 20221" = 2022, footnote 1).
+_GLUED_FOOTNOTE_RE = re.compile(r"(?:(?<=[^\W\d_])|(?<=\))|(?<=(?<!\d)(?:19|20)\d\d))(\d)$")
+
+
+def footnote_of_heading(text: str) -> tuple[str, str | None]:
+    """The heading without the footnote digit glued to its end, and that digit (None: none)."""
+    text = clean(text)
+    match = _GLUED_FOOTNOTE_RE.search(text)
+    if match is None:
+        return text, None
+    return text[: match.start()], match.group(1)
+
+
 class HeadingError(ValueError):
     """The headings cannot be read as columns; the message says why."""
 
@@ -80,7 +94,7 @@ def join_split_headings(cells: list[Heading]) -> list[Heading]:
     """A formula on a line of its own ("(3) = (1+2)") belongs to the heading above it."""
     joined: list[Heading] = []
     for cell in cells:
-        text = clean(cell.text)
+        text = footnote_of_heading(cell.text)[0]
         if joined and _FORMULA_ONLY_RE.match(text):
             previous = joined[-1]
             joined[-1] = Heading(f"{previous.text} {text}", previous.source_line)
@@ -119,7 +133,7 @@ def _year(text: str) -> int | None:
 
 
 def is_heading_cell(text: str) -> bool:
-    text = clean(text)
+    text = footnote_of_heading(text)[0]
     return bool(_PURE_YEAR_RE.match(text) or kind_of_heading(text) or _FORMULA_ONLY_RE.match(text))
 
 

@@ -195,6 +195,9 @@ def _cells_only(table: RawTable, table_id: str, page: PageIdentity, result: Page
             continue
         order += 1
         result.cells.append(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
+    for tok in table.footnotes:
+        order += 1
+        result.cells.append(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
 
 
 def _cell(table_id: str, page: PageIdentity, order: int, row: int | None, column: int | None, role: str, raw: str, line: int | None) -> dict:
@@ -395,6 +398,9 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
     for tok in table.corner:
         order += 1
         add_cell(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
+    for tok in table.footnotes:
+        order += 1
+        add_cell(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
     # The same for every row of the table: (position, label, kind, fiscal year) per column.
     column_facts = [(col.position, col.label, col.kind, col.fiscal_year) for col in columns]
     prefixes_kept: set[int] = set()

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.core import labels
-from pipeline.core.columns import Heading, is_heading_cell
+from pipeline.core.columns import Heading, footnote_of_heading, is_heading_cell
 from pipeline.core.values import (
     CellValue,
     clean,
@@ -123,6 +123,7 @@ class RawTable:
     corner: list[Token] = field(default_factory=list)
     body: list[Token] = field(default_factory=list)
     problem: str | None = None
+    footnotes: list[Token] = field(default_factory=list)  # footnote marker and text after the rows
 
     @property
     def table_number(self) -> str | None:
@@ -544,6 +545,25 @@ def _split_header(table: RawTable, tokens: list[Token]) -> None:
         else:
             table.headings.append(Heading(tok.text, tok.line))
     table.body = tokens[first_row:]
+    _split_footnotes(table)
+
+
+def _split_footnotes(table: RawTable) -> None:
+    """A footnote printed under the table ("1", then "(incl. ISB, NvW en amendementen)") is no
+    value of the last row: its digit is glued to a heading ("Miljoenennota1", "(1)1") and only
+    labels follow it. It moves from the body to `footnotes`."""
+    markers = {footnote_of_heading(h.text)[1] for h in table.headings} - {None}
+    if not markers:
+        return
+    body = table.body
+    for k in range(len(body) - 1, -1, -1):
+        tok = body[k]
+        if tok.kind == VALUE:
+            rest = [t for t in body[k + 1 :] if t.kind != GAP]
+            if clean(tok.text) in markers and rest and all(t.kind == LABEL and not labels.measure_of(t.text) for t in rest):
+                table.footnotes = [tok, *rest]
+                table.body = body[:k]
+            return
 
 
 def _first_labelled_row(tokens: list[Token]) -> int | None:
