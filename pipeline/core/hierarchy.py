@@ -78,8 +78,15 @@ class Node:
         return None
 
 
-def known_rank(row: Row) -> int | None:
-    return _rank_of(row.code, row.label)
+def known_rank(row: Row, one_article: bool = False) -> int | None:
+    """The rank that a row's code or label fixes. A bare number ("4 Ruimtegebruik bodem") numbers
+    an article only in a table that covers a whole chapter, where it heads the article's rows
+    without values of its own; a row with values, or any row when the page is of one article
+    (`one_article`: the page names it), is an artikelonderdeel."""
+    rank = _rank_of(row.code, row.label)
+    if rank == ARTICLE_RANK and (one_article or row.has_values):
+        return SUB_ARTICLE_RANK
+    return rank
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -91,6 +98,8 @@ def _rank_of(code: str | None, label: str) -> int | None:
             return REGELING_RANK
         if labels.ARTICLE_CODE_RE.match(code):
             return ARTICLE_RANK
+    if labels.is_uitgaven_total(label):
+        return None  # "Programma-uitgaven" under Uitgaven groups artikelonderdelen (pages before 2013)
     if labels.canonical_instrument(label):
         return INSTRUMENT_RANK
     if labels.apparaat_item(label):
@@ -106,10 +115,11 @@ def _sibling_class(row: Row, rank: int | None) -> str:
     return "other"
 
 
-def infer_tree(rows: list[Row], n_columns: int, *, table_kind: str, cut: bool = False) -> list[Node]:
+def infer_tree(rows: list[Row], n_columns: int, *, table_kind: str, cut: bool = False, one_article: bool = False) -> list[Node]:
     """All rows of a table as nodes with parents, levels and settled placements. `cut`: the text
     ends inside the table, so the rows still open at its end (the last row and its ancestors)
-    may miss children: their sums are not checked (the table cannot be loaded, only placed)."""
+    may miss children: their sums are not checked (the table cannot be loaded, only placed).
+    `one_article`: the page is of one article (see `known_rank`)."""
     if not rows:
         return []
     rows, prefixes = _strip_prefixes(rows)
@@ -125,11 +135,11 @@ def infer_tree(rows: list[Row], n_columns: int, *, table_kind: str, cut: bool = 
             )
         else:
             sections[-1][2].append(row)
-    chapter_table = any(r.code and known_rank(r) == ARTICLE_RANK for r in rows)
+    chapter_table = any(r.code and known_rank(r, one_article) == ARTICLE_RANK for r in rows)
     nodes: list[Node] = []
     for index, (measure, measure_row, members) in enumerate(sections):
         last = cut and index == len(sections) - 1
-        nodes.extend(_section(measure, measure_row, members, n_columns, table_kind, chapter_table, last))
+        nodes.extend(_section(measure, measure_row, members, n_columns, table_kind, chapter_table, last, one_article))
     nodes.sort(key=lambda n: n.row.index)
     for node in nodes:
         node.prefix = prefixes.get(node.row.index)
@@ -194,11 +204,18 @@ def _measures(rows: list[Row]) -> dict[int, str]:
 
 
 def _section(
-    measure: str, measure_row: Row, members: list[Row], n_columns: int, table_kind: str, chapter_table: bool, cut: bool
+    measure: str,
+    measure_row: Row,
+    members: list[Row],
+    n_columns: int,
+    table_kind: str,
+    chapter_table: bool,
+    cut: bool,
+    one_article: bool,
 ) -> list[Node]:
     splits = _complete_splits(members)
     additive = [r for r in members if not r.is_waarvan or r.index in splits]
-    search = _Search(measure_row, additive, n_columns, splits, cut, chapter_table)
+    search = _Search(measure_row, additive, n_columns, splits, cut, chapter_table, one_article)
     parents, placements, as_group = search.run()
     with_children = set(parents.values())
     root = Node(measure_row, measure, "chapter" if chapter_table else "article", None, placements[measure_row.index])
@@ -206,7 +223,7 @@ def _section(
     for row in additive:
         parent = by_index[parents[row.index]]
         node = Node(row, measure, "", parent, placements[row.index])
-        node.level = "breakdown" if row.index in splits else _level(row, parent, table_kind, as_group=row.index in as_group, has_children=row.index in with_children)
+        node.level = "breakdown" if row.index in splits else _level(row, parent, table_kind, one_article, as_group=row.index in as_group, has_children=row.index in with_children)
         parent.children.append(node)
         by_index[row.index] = node
     # Waarvan rows: breakdowns of the nearest row above that is not a waarvan row.
@@ -262,8 +279,10 @@ def check_structure(nodes: list[Node]) -> None:
             ancestor = ancestor.parent
 
 
-def _level(row: Row, parent: Node, table_kind: str, *, as_group: bool = False, has_children: bool = False) -> str:
-    rank = None if as_group else known_rank(row)
+def _level(row: Row, parent: Node, table_kind: str, one_article: bool, *, as_group: bool = False, has_children: bool = False) -> str:
+    rank = None if as_group else known_rank(row, one_article)
+    if parent.parent is not None and parent.parent.parent is None and labels.is_uitgaven_total(parent.row.label):
+        parent = parent.parent  # below "Programma-uitgaven": the levels below the total
     if rank == REGELING_RANK and row.code is not None and parent.level in ("chapter", "article") and has_children:
         return "sub_article"  # a numbered artikelonderdeel ("1. reguliere klachten" above its instruments)
     if rank == ARTICLE_RANK:
@@ -279,7 +298,7 @@ def _level(row: Row, parent: Node, table_kind: str, *, as_group: bool = False, h
     if parent.level == "article":
         return "regeling" if table_kind == "apparaat" else "sub_article"
     if parent.level == "sub_article":
-        return "instrument"
+        return "regeling"  # only the instrument list names instruments: the level is skipped
     if parent.level == "instrument":
         return "regeling"
     return "detail"
@@ -349,7 +368,9 @@ def _step_cost(option: tuple[int, int, tuple[int, ...], int]) -> int:
 
 
 class _Search:
-    def __init__(self, root: Row, rows: list[Row], n_columns: int, splits: dict[int, int], cut: bool, chapter_table: bool) -> None:
+    def __init__(
+        self, root: Row, rows: list[Row], n_columns: int, splits: dict[int, int], cut: bool, chapter_table: bool, one_article: bool
+    ) -> None:
         self.root = root
         self.chapter_table = chapter_table
         self.cut = cut
@@ -363,7 +384,7 @@ class _Search:
         self.steps = 0
         self.best_cost: int | None = None
         self.solutions: list[tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]] = []
-        self.ranks = [known_rank(r) for r in rows]
+        self.ranks = [known_rank(r, one_article) for r in rows]
         self.sibling_classes = [_sibling_class(r, rank) for r, rank in zip(rows, self.ranks)]
         # Per row, its readings: (rank, sibling class, extra cost). A row numbered "1." is a
         # regeling, or right under the total possibly a numbered artikelonderdeel (with rows of

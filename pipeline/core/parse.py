@@ -243,13 +243,16 @@ class PlacedTable:
     cut_line: int | None
 
 
-def place_rows(table: RawTable, budget_year: int | None, text_end: int, *, refuse_cut: bool = True) -> PlacedTable:
+def place_rows(
+    table: RawTable, budget_year: int | None, text_end: int, *, one_article: bool = False, refuse_cut: bool = True
+) -> PlacedTable:
     """Read a budget table and place its rows in the tree. When the page's text ends inside the
     table (nothing follows it and its last row has fewer values than columns, or none), its
     remaining rows are missing and it can never be proven: refused (TableRejected), or with
     `refuse_cut=False` placed without its cut row and without the sums of the rows still open
-    at the cut (see `infer_tree`), for inspection only. Raises HeadingError, RowError or
-    HierarchyError when the table cannot be read."""
+    at the cut (see `infer_tree`), for inspection only. `one_article`: the page is of one
+    article (its number is known). Raises HeadingError, RowError or HierarchyError when the
+    table cannot be read."""
     body = table.body
     # A table that runs to the end of the text is sized on its rows before the last one (which
     # may be cut anywhere, even between a code cell and its label).
@@ -277,7 +280,7 @@ def place_rows(table: RawTable, budget_year: int | None, text_end: int, *, refus
     columns, identities = interpret_headings(table.headings, n_columns, table_year=table_year, budget_year=budget_year)
     for row in rows:
         place_values(row, n_columns, identities)
-    nodes = infer_tree(rows, n_columns, table_kind=table.kind, cut=cut_line is not None)
+    nodes = infer_tree(rows, n_columns, table_kind=table.kind, cut=cut_line is not None, one_article=one_article)
     check_structure(nodes)
     return PlacedTable(columns, identities, n_columns, nodes, cut_line)
 
@@ -319,7 +322,7 @@ def _budget_table(
             "not thousands of euros; refusing to read them",
         )
     try:
-        placed = place_rows(table, budget_year, text_end)
+        placed = place_rows(table, budget_year, text_end, one_article=page.article_code is not None)
     except (HeadingError, RowError, HierarchyError) as error:
         raise TableRejected(_line_of(str(error), table.first_line), str(error)) from None
     columns, identities, n_columns, nodes = placed.columns, placed.identities, placed.n_columns, placed.nodes

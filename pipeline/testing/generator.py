@@ -512,10 +512,11 @@ def _budget_children(rng: random.Random, uitgaven: Node, article: str, layout: L
         for k, name in enumerate(_distinct_names(rng, n, _SUB_ARTICLES, used_names), start=1):
             uitgaven.children.append(Node(name, "sub_article", f"{article}.{k}" if coded else None))
     else:
+        # Pages before 2013 group their artikelonderdelen under Programma- and Apparaatsuitgaven.
         for label in ("Programma-uitgaven", "Apparaatsuitgaven"):
-            group = Node(label, "instrument")
+            group = Node(label, "sub_article")
             n = rng.randint(1, 5 if big else 3)
-            group.children = [Node(name, "regeling") for name in _distinct_names(rng, n, _SUB_ARTICLES, used_names)]
+            group.children = [Node(name, "sub_article") for name in _distinct_names(rng, n, _SUB_ARTICLES, used_names)]
             uitgaven.children.append(group)
     # An unnumbered artikelonderdeel after a sibling with children: the sibling (and its last
     # child) must print values, or the row could just as well continue the list of the last
