@@ -103,8 +103,12 @@ def join_split_headings(cells: list[Heading]) -> list[Heading]:
     return joined
 
 
+_HYPHENATION_RE = re.compile(r"(?<=[a-z])-(?=[a-z])")
+
+
 def kind_of_heading(text: str) -> str | None:
-    lowered = clean(text).lower()
+    # A word hyphenated over a line break ("Vastge-stelde", "Ontwerpbe-groting") is one word.
+    lowered = _HYPHENATION_RE.sub("", clean(text).lower())
     if "verschil" in lowered:
         return VERSCHIL
     if "realisatie" in lowered:

@@ -484,7 +484,7 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
                     "source_line": cell_line if cell_line is not None else row_line,
                 }
             )
-        for tok in row.percentage_cells:  # a row of percentages after this one: cells only
+        for tok in row.kept_cells:  # percentages or unlabelled zeros after this row: cells only
             order += 1
             add_cell(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
 

@@ -42,9 +42,10 @@ class Row:
     line: int  # the line of the label cell
     items: list[Token] = field(default_factory=list)  # value and gap tokens, in order
     placements: list[list[Cell]] = field(default_factory=list)
-    # Rows of percentages printed after this one ("Waarvan juridisch verplicht", "100%"): their
-    # label and percentage cells, kept as cells; a percentage row is never a line or a parent.
-    percentage_cells: list[Token] = field(default_factory=list)
+    # Cells printed after this row that belong to no line, kept as cells: a row of percentages
+    # ("Waarvan juridisch verplicht", "100%"; never a line or a parent) and an unlabelled row
+    # of zeros after a full row.
+    kept_cells: list[Token] = field(default_factory=list)
     percentages: list[Token] = field(default_factory=list)  # this row's own percentage cells
 
     @property
@@ -173,7 +174,7 @@ def _without_percentage_rows(rows: list[Row]) -> list[Row]:
         if not kept:
             raise RowError(f"line {row.line}: a row of percentages ({row.printed_label!r}) before any row of amounts")
         label = Token(LABEL, (f"{row.code} " if row.code else "") + row.label, row.line)
-        kept[-1].percentage_cells += [label, *row.percentages]
+        kept[-1].kept_cells += [label, *row.percentages]
     for index, row in enumerate(kept, start=1):
         row.index = index
     return kept
@@ -217,6 +218,9 @@ def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:
     identities allow. Raises RowError when none does."""
     values = [t for t in row.items if t.kind == VALUE or t.kind == DECIMAL]
     k = len(values)
+    if _split_unlabelled_zeros(row, n_columns):
+        values = [t for t in row.items if t.kind == VALUE or t.kind == DECIMAL]
+        k = len(values)
     if k > n_columns:
         raise RowError(f"line {row.line}: row {row.printed_label!r} has {k} value cells for {n_columns} columns")
     if k == n_columns:
@@ -265,6 +269,39 @@ def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:
             "so that the column identities hold"
         )
     row.placements = placements
+
+
+def _split_unlabelled_zeros(row: Row, n_columns: int) -> bool:
+    """Zeros after the last whitespace line of a row that cannot hold them (more values than
+    columns, or more empty cells marked by its gaps than it has columns to spare) are an
+    unlabelled row of the source table: not values of this row, kept as cells."""
+    last_gap = max((i for i, t in enumerate(row.items) if t.kind == GAP), default=None)
+    if last_gap is None:
+        return False
+    head, tail = row.items[:last_gap], [t for t in row.items[last_gap + 1 :] if t.kind != GAP]
+    if not tail or any(t.kind != VALUE or t.value is None or t.value.status != "number" or t.value.amount != 0 for t in tail):
+        return False
+    if _fits(row.items, n_columns) or not _fits(head, n_columns):
+        return False
+    row.items = head
+    row.kept_cells = tail + row.kept_cells
+    return True
+
+
+def _fits(items: list[Token], n_columns: int) -> bool:
+    """Whether the values fit the columns with an empty cell behind every gap before or between
+    them (the trailing gap may be the spacer before the next row)."""
+    values = 0
+    blanks = 0
+    gap_pending = False
+    for tok in items:
+        if tok.kind == GAP:
+            gap_pending = True
+        elif tok.kind == VALUE or tok.kind == DECIMAL:
+            blanks += gap_pending
+            gap_pending = False
+            values += 1
+    return values + blanks <= n_columns
 
 
 def _value_of(tok: Token) -> CellValue:
