@@ -68,7 +68,7 @@ def source_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
         raise dg.Failure(f"BUDGET_SOURCES_DIR {sources} is not a folder")
     keys = _scope(context)
     manifest = documents.read_manifest(sources)
-    present = [k for k in keys if (sources / k).is_file()]
+    present = documents.present(sources, keys, manifest)
     gone = [k for k in keys if k not in set(present)]
     with _connect(staging_db) as con:
         known = staging.known_hashes(con)
@@ -162,7 +162,7 @@ def parsed_pages(context: dg.AssetExecutionContext, budget_paths: BudgetPaths, s
     with build.parsing_pool(len(todo)) as pool:
         for start in range(0, len(todo), BATCH_PAGES):
             batch = todo[start : start + BATCH_PAGES]
-            blobs = [(row.source_file, (sources / row.source_file).read_bytes()) for row in batch]
+            blobs = [(row.source_file, documents.read_page(sources, row.source_file)) for row in batch]
             parsed = build.parse_many(blobs, manifest, pool=pool)
             for row, page in zip(batch, parsed):
                 if page.sha256 != row.sha256:
