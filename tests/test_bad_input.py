@@ -63,6 +63,23 @@ def test_a_symlink_loop_a_dangling_link_and_a_fifo_each_say_why_they_cannot_be_r
     assert read_page(tmp_path, "page.txt") == b"Uitgaven 100"
 
 
+def test_a_link_to_a_folder_above_is_not_followed_for_ever(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "page.txt").write_text("Uitgaven 100", encoding="utf-8")
+    os.symlink("..", tmp_path / "sub" / "up")
+    assert [page.key for page in documents.scan(tmp_path)] == ["sub/page.txt"]
+
+
+def test_a_file_name_that_is_not_utf8_is_listed_with_escapes_and_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_text("Uitgaven 100", encoding="utf-8")
+    (page,) = documents.scan(tmp_path)
+    assert page.key == "caf\\xe9.txt"
+    assert documents.present(tmp_path, [page.key], {}) == [page.key]
+    assert read_page(tmp_path, page.key) == Unreadable(
+        "caf\\xe9.txt: cannot be read: the file name is not UTF-8 text (shown here with \\x escapes); rename the file to load it"
+    )
+
+
 def test_a_read_error_that_names_no_file_is_reported_with_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "page.txt").write_text("Uitgaven 100", encoding="utf-8")
     monkeypatch.setattr(documents, "_read_file", fail_on({"page.txt": OSError(5, "Input/output error")}))

@@ -32,6 +32,8 @@ MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("file", "source_url", "chapter", "budget_year", "phase", "article")
 PAGE_SUFFIXES = (".txt",)
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +64,29 @@ _FILE_KINDS = {
 def read_page(sources_dir: Path, key: str) -> bytes | Unreadable:
     """The bytes of a listed file, or why they cannot be read: a broken or looping link, a FIFO,
     a file the system refuses to read. Never raises, never blocks."""
-    path = sources_dir / key
+    path, misnamed = _entry_path(sources_dir, key)
+    if misnamed:
+        return Unreadable(f"{key}: cannot be read: the file name is not UTF-8 text (shown here with \\x escapes); rename the file to load it")
     try:
         return _read_file(path)
     except OSError as error:
         return Unreadable(f"{key}: cannot be read: {_cause(path, error)}")
+
+
+def _key_name(name: str) -> str:
+    """A file name as a page key. Bytes that are not UTF-8 (which os.scandir gives as surrogates,
+    and no database or run tag can store) are written as \\xNN."""
+    return _NOT_UTF8.sub(lambda match: f"\\x{ord(match[0]) - 0xDC00:02x}", name)
+
+
+def _entry_path(sources_dir: Path, key: str) -> tuple[Path, bool]:
+    """The path a page key stands for, and whether its name is not UTF-8 (see `_key_name`)."""
+    path = sources_dir / key
+    if "\\x" in key and not os.path.lexists(path):
+        raw = sources_dir / _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match[1], 16)), key)
+        if os.path.lexists(raw):
+            return raw, True
+    return path, False
 
 
 def _read_file(path: Path) -> bytes:
@@ -251,16 +271,16 @@ def _names_a_page(sources_dir: Path, name: str) -> bool:
         return False
     if not name.endswith(PAGE_SUFFIXES) or any(part.startswith(".") for part in parts):
         return False
-    path = sources_dir / name
-    return os.path.lexists(path) and not os.path.isdir(path)
+    return _is_entry(sources_dir / name)
 
 
 def present(sources_dir: Path, keys: list[str], manifest: dict[str, ManifestRow]) -> list[str]:
     """The keys a listing of the folder would still show (see `scan`); the others are gone."""
-    return [
-        key for key in keys
-        if (key in manifest if key == MANIFEST else os.path.lexists(sources_dir / key) and not os.path.isdir(sources_dir / key))
-    ]
+    return [key for key in keys if (key in manifest if key == MANIFEST else _is_entry(_entry_path(sources_dir, key)[0]))]
+
+
+def _is_entry(path: Path) -> bool:
+    return os.path.lexists(path) and not os.path.isdir(path)
 
 
 def list_pages(sources_dir: Path) -> list[Path]:
@@ -293,10 +313,11 @@ def _page_stats(sources_dir: Path) -> dict[str, str]:
         entered.add((identity.st_dev, identity.st_ino))
         with os.scandir(folder) as entries:
             for entry in entries:
+                name = _key_name(entry.name)
                 if _is_folder(entry):
-                    pending.append((entry.path, prefix + entry.name + "/"))
-                elif entry.name.endswith(PAGE_SUFFIXES) and not entry.name.startswith("."):
-                    found[prefix + entry.name] = _entry_signature(entry)
+                    pending.append((entry.path, prefix + name + "/"))
+                elif name.endswith(PAGE_SUFFIXES) and not name.startswith("."):
+                    found[prefix + name] = _entry_signature(entry) if name == entry.name else ""
     return found
 
 
