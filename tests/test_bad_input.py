@@ -25,6 +25,7 @@ KIESRAAD_URL = "https://www.rijksfinancien.nl/memorie-van-toelichting/2020/1SUPP
 HEADER = "file,source_url,chapter,budget_year,phase,article"
 SEED_ROW = f"{SEED},,VII,2024,OWB,7"
 SEED_AMOUNTS = 392
+RUN_TOGETHER = "rb_2007_OWB_XIV_LNV_art28_nominaal_onvoorzien_flattened.txt"
 
 
 def manifest_of(text: str | bytes, pages: tuple[str, ...] = (SEED, KIESRAAD)) -> dict:
@@ -102,6 +103,17 @@ def test_unreadable_pages_are_never_taken_for_copies_of_each_other(tmp_path: Pat
     pages = [build.parse_source(key, Unreadable(f"{key}: cannot be read: [Errno 5] Input/output error"), None) for key in ("a.txt", "b.txt")]
     build.deduplicate(pages)
     assert [(p.duplicate_of, p.rejected_reason is not None) for p in pages] == [(None, True), (None, True)]
+
+
+def test_two_versions_of_one_page_each_say_why_even_when_a_table_of_theirs_was_refused() -> None:
+    text = (SOURCES / RUN_TOGETHER).read_text(encoding="utf-8")  # its table is refused: run-together numbers
+    row = manifest_of(f"{HEADER}\n{SEED_ROW}\n")[SEED]
+    pages = [build.parse_source(key, data.encode("utf-8"), row) for key, data in (("a.txt", text), ("b.txt", text + "\n"))]
+    assert any(r["table_id"] for r in pages[1].result.rejections)
+    build.deduplicate(pages)
+    reasons = build.to_frames(pages)["load_rejections"]
+    assert sorted(reasons["source_file"]) == ["a.txt", "b.txt"]
+    assert all("claim the same page" in reason for reason in reasons["reason"])
 
 
 # Pages that are not UTF-8 ---------------------------------------------------------------------
