@@ -155,14 +155,19 @@ class Layout:
         return [(i, c.formula) for i, c in enumerate(self.columns) if c.formula]
 
 
-LAYOUTS = ("OWB7", "OWB6", "1SUPP9", "1SUPP9plain", "1SUPP7", "2SUPP5", "2SUPP4", "2SUPPfund", "PSUPP3", "JV7", "JV7flat")
-_LAYOUT_WEIGHTS = (5, 2, 3, 2, 2, 2, 1, 2, 2, 2, 1)
+LAYOUTS = (
+    "OWB7", "OWB6", "1SUPP9", "1SUPP9plain", "1SUPP7", "2SUPP5", "2SUPP4", "2SUPPfund", "PSUPP3", "JV7", "JV7flat",
+    "1SUPP9formularow", "JV7twoline",
+)
+_LAYOUT_WEIGHTS = (5, 2, 3, 2, 2, 2, 1, 2, 2, 2, 1, 1, 1)
 
 
 def random_layout(rng: random.Random, variant: str | None = None, year: int | None = None) -> Layout:
     """A column layout of one phase; `variant` is one of LAYOUTS (random when None)."""
     variant = variant or rng.choices(LAYOUTS, _LAYOUT_WEIGHTS)[0]
     t = year if year is not None else rng.randint(2009, 2026)
+    if variant in _HEADING_LAYOUTS:
+        return _HEADING_LAYOUTS[variant](rng, t)
     if variant in ("OWB7", "OWB6"):
         first = t - 2 if variant == "OWB7" else t - 1
         cols = []
@@ -282,6 +287,30 @@ def random_layout(rng: random.Random, variant: str | None = None, year: int | No
         rows = [["Realisatie", "Vastgestelde begroting", "Verschil"], ["", *years]]
         return Layout(variant, "JV", t, cols, cells, rows, corner, True)
     raise ValueError(f"unknown layout {variant!r}; expected one of {LAYOUTS}")
+
+
+def _formula_row_layout(rng: random.Random, t: int) -> Layout:
+    """1SUPP with the headings first and a row of formulas after all of them: "(1)", "(2)",
+    "(3)=(1+2)", "(4)", "(5)=(3+4)"; "(k)" belongs to the k-th heading."""
+    plain = random_layout(rng, "1SUPP9plain", t)
+    formulas = ["(1)", "(2)", rng.choice(("(3)=(1+2)", "(3) = (1+2)")), "(4)", rng.choice(("(5)=(3+4)", "(5) = (3+4)"))]
+    cells = plain.header_cells + formulas
+    cols = [ColumnSpec(f"{c.heading} {f}", c.kind, c.fiscal_year, c.role, c.formula) for c, f in zip(plain.columns, formulas)]
+    cols += plain.columns[len(formulas) :]
+    return Layout("1SUPP9formularow", "1SUPP", t, cols, cells, [[c.heading for c in cols]], plain.corner, False)
+
+
+def _two_line_layout(rng: random.Random, t: int) -> Layout:
+    """JV with every heading over two lines: the first lines ("Realisatie" five times,
+    "Vastgestelde", "Verschil"), then the second lines aligned from the left, one fewer
+    ("2007" .. "2011", "begroting"): begroting and verschil are for the last year printed."""
+    flat = random_layout(rng, "JV7flat", t)
+    years = [str(y) for y in range(t - 4, t + 1)]
+    cells = ["Realisatie"] * 5 + ["Vastgestelde", "Verschil"] + years + ["begroting"]
+    return Layout("JV7twoline", "JV", t, flat.columns, cells, [[c.heading for c in flat.columns]], flat.corner, flat.corner_first)
+
+
+_HEADING_LAYOUTS = {"1SUPP9formularow": _formula_row_layout, "JV7twoline": _two_line_layout}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -990,6 +1019,9 @@ def render_table(
 ) -> TableRender:
     """Write one budget table in `shape` and return what a parse must give for it."""
     style = random_style(rng)
+    extras = random_extras(rng) if shape == "cell_per_line" else TableExtras()
+    if extras.dash_bullets:
+        _dash_bullets(rng, tree)
     expected = ExpectedTable(
         kind=tree.kind,
         status="loaded",
@@ -1009,7 +1041,7 @@ def render_table(
         if shape == "millions":
             expected.status, expected.reason = "rejected", "decimal comma"
             expected.rows, expected.columns = [], []
-        _render_cells(tree, layout, style, rng, writer, captions, render, millions=shape == "millions")
+        _render_cells(tree, layout, style, rng, writer, captions, render, millions=shape == "millions", extras=extras)
     render.last_line = len(writer.lines)
     if expected.status == "loaded":
         expected.ambiguous = any(row_is_ambiguous(r, layout) for r in render.rows)
@@ -1017,15 +1049,25 @@ def render_table(
 
 
 def _render_cells(
-    tree: Tree, layout: Layout, style: NumberStyle, rng: random.Random, w: _Writer, captions: list[str], render: TableRender, *, millions: bool
+    tree: Tree,
+    layout: Layout,
+    style: NumberStyle,
+    rng: random.Random,
+    w: _Writer,
+    captions: list[str],
+    render: TableRender,
+    *,
+    millions: bool,
+    extras: "TableExtras | None" = None,
 ) -> None:
+    extras = extras or TableExtras()
     for line in captions:
         w.cell(line)
     if captions and rng.random() < 0.8:
         w.cell(_gap(rng))
     if layout.corner and layout.corner_first:
         w.cell(layout.corner)
-    cells = layout.header_cells
+    cells = _marked_headings(rng, layout.header_cells, extras)
     if layout.variant == "JV7":
         cells = cells[:3] + [_gap(rng)] + cells[3:]
     for text in cells:
@@ -1055,6 +1097,8 @@ def _render_cells(
                 continue
             previous_blank = False
             text = _millions(cell, rng) if millions else style.token(cell, rng)
+            if extras.value_markers and cell.status == NUMBER and rng.random() < 0.1:
+                text += rng.choice(_VALUE_MARKERS)
             row.value_at[i] = (w.cell(text), None)
             row.pattern.append(i)
         # A spacer after a row with blank cells could stand for them too: usually left out.
@@ -1121,6 +1165,90 @@ def _render_pipe(tree: Tree, layout: Layout, style: NumberStyle, rng: random.Ran
         row.parts = parts
         row.label_line = line
         render.rows.append(row)
+        if extras.percentage_row and node.measure == "uitgaven" and node.level == "article":
+            _percentage_row(rng, w, layout.n)
+    if extras.heading_footnote:
+        w.cell("1")
+        w.cell(rng.choice(("(incl. ISB, NvW en amendementen)", "Inclusief ISB en NvW", "(stand na amendementen)")))
+    if extras.table_after:
+        _mutation_table_after(rng, w, style)
+
+
+@dataclass(slots=True)
+class TableExtras:
+    """Layout options of one table in one cell per line that change no figure: hyphenated heading
+    words, a footnote digit glued to a heading with the footnote under the table, footnote
+    markers after amounts, a row of percentages after Uitgaven, dash bullets before regeling
+    labels, a mutation table after the budget table (kept as cells)."""
+
+    hyphenated: bool = False
+    heading_footnote: bool = False
+    value_markers: bool = False
+    percentage_row: bool = False
+    dash_bullets: bool = False
+    table_after: bool = False
+
+
+def random_extras(rng: random.Random) -> TableExtras:
+    return TableExtras(*(rng.random() < 0.12 for _ in range(6)))
+
+
+_HYPHENATIONS = (("Ontwerpbegroting", "Ontwerpbe-groting"), ("Vastgestelde", "Vastge-stelde"), ("amendementen", "amende-menten"), ("suppletoire", "supple-toire"))
+_VALUE_MARKERS = ("*", " *", "\u00b9", " 1)", " a)")
+
+
+def _marked_headings(rng: random.Random, cells: list[str], extras: TableExtras) -> list[str]:
+    """The heading cells with hyphenated words and a footnote digit glued to one text heading."""
+    cells = list(cells)
+    if extras.hyphenated:
+        for i, text in enumerate(cells):
+            for word, broken in _HYPHENATIONS:
+                if word in text and rng.random() < 0.7:
+                    cells[i] = text = text.replace(word, broken, 1)
+    if extras.heading_footnote:
+        # After a word, a formula number or a year: never a formula row cell or a bare year.
+        glued = [i for i, t in enumerate(cells) if re.search(r"(?:[^\W\d_]|\)|(?:19|20)\d\d)$", t) and " " in t]
+        if glued:
+            i = rng.choice(glued)
+            cells[i] += "1"
+        else:
+            extras.heading_footnote = False
+    return cells
+
+
+def _percentage_row(rng: random.Random, w: _Writer, n: int) -> None:
+    """'Waarvan juridisch verplicht' with a percentage in some columns: kept as cells, no line."""
+    w.cell(rng.choice(("Waarvan juridisch verplicht", "waarvan juridisch verplicht", "Juridisch verplicht (in %)")))
+    for col in range(n):
+        if col < 2 or rng.random() < 0.3:
+            w.cell(rng.choice(("100%", "100,00%", f"{rng.randint(40, 99)}%", "87,5 %")))
+        elif rng.random() < 0.5:
+            w.cell(_gap(rng))
+
+
+def _dash_bullets(rng: random.Random, tree: Tree) -> None:
+    """Regeling labels that start with a dash bullet ('– Overige inzet'), as some pages print them."""
+    if any(node.label.endswith(":") and node.level != "article" for node in tree.rows()):
+        return  # a name prefix ("Rijksbijdrage:") and its lower-case names print no bullets
+    bullet = rng.choice(("\u2013 ", "- ", "\u2012 "))
+    for node in tree.rows():
+        if node.level == "regeling" and node.code is None and not node.is_waarvan:
+            node.label = bullet + node.label
+
+
+def _mutation_table_after(rng: random.Random, w: _Writer, style: NumberStyle) -> None:
+    """A table of mutations after the budget table ("Bedragen x EUR 1.000"): no budget
+    consequence table, kept as cells."""
+    w.cell(rng.choice(("Bedragen x EUR 1.000", "Bedragen x \u20ac 1.000")))
+    w.cell("Omschrijving Uitgaven")
+    for heading in ("INZET", "OVERIGE INZET", "TOTAAL"):
+        w.cell(heading)
+    for _ in range(rng.randint(1, 3)):
+        w.cell(rng.choice(("Doorwerking ontvangsten", "Totaal beleidsmatige mutaties", "Bijstelling raming", "Kasschuif")))
+        value = rng.randint(-5000, 30000)
+        w.cell(style.number(value))
+        w.cell(_gap(rng))
+        w.cell(style.number(value))
 
 
 def _render_run_together(tree: Tree, layout: Layout, style: NumberStyle, rng: random.Random, w: _Writer, captions: list[str]) -> None:
