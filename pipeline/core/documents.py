@@ -13,7 +13,7 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pipeline.core import tables as tables_module
 from pipeline.core.metadata import (
@@ -33,6 +33,7 @@ MANIFEST_COLUMNS = ("file", "source_url", "chapter", "budget_year", "phase", "ar
 PAGE_SUFFIXES = (".txt",)
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
 _ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
 
 
@@ -134,7 +135,8 @@ def read_manifest(sources_dir: Path) -> dict[str, ManifestRow]:
     data = read_page(sources_dir, MANIFEST)
     if isinstance(data, Unreadable):
         return {MANIFEST: ManifestRow(MANIFEST, problems=(("manifest", f"{data.reason}; no row of it is used"),))}
-    return parse_manifest(data, lambda name: _names_a_page(sources_dir, name))
+    folder = str(sources_dir)
+    return parse_manifest(data, lambda name: _names_a_page(folder, name))
 
 
 def parse_manifest(data: bytes, is_page: Callable[[str], bool]) -> dict[str, ManifestRow]:
@@ -239,11 +241,9 @@ def _repeated(name: str, entries: list[tuple[int, ManifestRow]]) -> ManifestRow:
 
 def _not_text(value: str) -> str | None:
     """Why a manifest value cannot be used as text, if it cannot."""
-    if "\x00" in value:
-        return "holds a NUL byte"
-    if any("\udc80" <= character <= "\udcff" for character in value):
-        return "is not UTF-8 text"
-    return None
+    if not _NOT_TEXT.search(value):
+        return None
+    return "holds a NUL byte" if "\x00" in value else "is not UTF-8 text"
 
 
 def _shown(value: object) -> str:
@@ -264,14 +264,12 @@ def _suggestion(name: str) -> str:
     return f" (the columns are {', '.join(MANIFEST_COLUMNS)})"
 
 
-def _names_a_page(sources_dir: Path, name: str) -> bool:
+def _names_a_page(sources_dir: str, name: str) -> bool:
     """Whether a manifest file name is a page the listing shows (see `_page_stats`)."""
-    parts = PurePosixPath(name).parts
-    if not parts or PurePosixPath(name).as_posix() != name or name.startswith("/") or ".." in parts:
+    parts = name.split("/")
+    if not name.endswith(PAGE_SUFFIXES) or any(part in ("", "..") or part.startswith(".") for part in parts):
         return False
-    if not name.endswith(PAGE_SUFFIXES) or any(part.startswith(".") for part in parts):
-        return False
-    return _is_entry(sources_dir / name)
+    return _is_entry(os.path.join(sources_dir, name))
 
 
 def present(sources_dir: Path, keys: list[str], manifest: dict[str, ManifestRow]) -> list[str]:
@@ -279,8 +277,12 @@ def present(sources_dir: Path, keys: list[str], manifest: dict[str, ManifestRow]
     return [key for key in keys if (key in manifest if key == MANIFEST else _is_entry(_entry_path(sources_dir, key)[0]))]
 
 
-def _is_entry(path: Path) -> bool:
-    return os.path.lexists(path) and not os.path.isdir(path)
+def _is_entry(path: Path | str) -> bool:
+    """Whatever is there but a folder: a file, a FIFO, a link even if broken."""
+    try:
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return os.path.lexists(path)
 
 
 def list_pages(sources_dir: Path) -> list[Path]:
