@@ -551,7 +551,8 @@ def _split_header(table: RawTable, tokens: list[Token]) -> None:
 def _split_footnotes(table: RawTable) -> None:
     """A footnote printed under the table ("1", then "(incl. ISB, NvW en amendementen)") is no
     value of the last row: its digit is glued to a heading ("Miljoenennota1", "(1)1") and only
-    labels follow it. It moves from the body to `footnotes`."""
+    labels follow it. The digit and its text move from the body to `footnotes` (the labels after
+    them stay: headings of the prose after the table)."""
     markers = {footnote_of_heading(h.text)[1] for h in table.headings} - {None}
     if not markers:
         return
@@ -561,8 +562,8 @@ def _split_footnotes(table: RawTable) -> None:
         if tok.kind == VALUE:
             rest = [t for t in body[k + 1 :] if t.kind != GAP]
             if clean(tok.text) in markers and rest and all(t.kind == LABEL and not labels.measure_of(t.text) for t in rest):
-                table.footnotes = [tok, *rest]
-                table.body = body[:k]
+                table.footnotes = [tok, rest[0]]
+                table.body = body[:k] + rest[1:]
             return
 
 
