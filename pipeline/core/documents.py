@@ -148,16 +148,16 @@ def parse_manifest(data: bytes, is_page: Callable[[str], bool]) -> dict[str, Man
         # Bytes that are not UTF-8 stay as surrogates: the values holding them are left out below.
         text = data.decode("utf-8-sig", errors="surrogateescape")
     reader = csv.reader(io.StringIO(text, newline=""))
-    own: list[str] = []  # problems of the manifest itself
     header = [cell.strip().lower() for cell in next(reader, [])]
     if not header:
         return {}
     if "file" not in header:
-        own.append(
+        message = (
             f"{MANIFEST} line 1: no 'file' column (the header is {_shown(','.join(header))}); "
             f"no row can name its page, so none is used (columns: {', '.join(MANIFEST_COLUMNS)})"
         )
-        return {MANIFEST: ManifestRow(MANIFEST, problems=tuple(("manifest", message) for message in own))}
+        return {MANIFEST: ManifestRow(MANIFEST, problems=(("manifest", message),))}
+    own: list[str] = []  # problems of the manifest itself
     position: dict[str, int] = {}
     for index, name in enumerate(header):
         if name in position:
