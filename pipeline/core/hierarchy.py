@@ -397,6 +397,10 @@ class _Search:
             for r, rank, klass in zip(rows, self.ranks, self.sibling_classes)
         ]
         self.numbered = [rank == REGELING_RANK and r.code is not None for r, rank in zip(rows, self.ranks)]
+        # (a numbered row is never below another: the numbers count siblings)
+        self.numbered_rows = frozenset(r.index for r, numbered in zip(rows, self.numbered) if numbered)
+        # "Programma-uitgaven" groups the rows below it at the level it stands at itself.
+        self.transparent = [labels.is_uitgaven_total(r.label) for r in rows]
         self.as_group: set[int] = set()  # rows read as a group heading, not as an instrument
         # Per row, its placements with what the search reads of them, computed once.
         self.placements = [[(cells, _has_values(cells), _values_or_zero(cells)) for cells in r.placements] for r in rows]
@@ -472,6 +476,8 @@ class _Search:
                 parent = stack[level]
                 if rank is not None and rank <= parent.eff_rank and not (numbered and level == 0):
                     continue
+                if numbered and parent.index in self.numbered_rows:
+                    continue
                 if parent.classes and (("instrument" in parent.classes) != (klass == "instrument") or ("article" in parent.classes) != (klass == "article")):
                     continue
                 if not self._may_parent(i, parent.index):
@@ -489,7 +495,7 @@ class _Search:
             cells, has_values, values = self.placements[i][0]
             children.setdefault(parent.index, []).append((row, cells))
             children.setdefault(row.index, [])
-            eff_rank, container = _reading_rank(rank, numbered, best[1], parent.eff_rank)
+            eff_rank, container = _reading_rank(rank, numbered, best[1], parent.eff_rank, self.transparent[i])
             stack.append(self._node(row, eff_rank, container, has_values, values))
             prev_parent = parent.index
 
@@ -585,6 +591,7 @@ class _Search:
         forced = self.forced[i]
         exclusive = self.exclusive
         readings = self.readings[i]
+        numbered_rows = self.numbered_rows
         # Candidate parents, deepest first; choosing a shallower one closes the nodes above it,
         # and a node that fails to close fails for every shallower parent too. For each: the
         # sum and count of its children once the nodes above it are closed into it.
@@ -601,6 +608,7 @@ class _Search:
                     allowed = (
                         node.index not in exclusive
                         and (rank is None or rank > node.eff_rank or (numbered and level == 0))
+                        and not (numbered and node.index in numbered_rows)
                         and not (classes and (("instrument" in classes) != (klass == "instrument") or ("article" in classes) != (klass == "article")))
                     )
                 if allowed:
@@ -635,7 +643,7 @@ class _Search:
                 continue
             rank, klass, _ = readings[reading]
             parent = stack[level].with_children(child_sum, n_children, klass)
-            eff_rank, container = _reading_rank(rank, numbered, level, parent.eff_rank)
+            eff_rank, container = _reading_rank(rank, numbered, level, parent.eff_rank, self.transparent[i])
             above = stack[:level] + (parent,)
             if reading:
                 self.as_group.add(index)
@@ -668,11 +676,14 @@ class _Search:
         return not (node.has_values and n_children and node.values != child_sum and not self._sums_match(node, child_sum, n_children))
 
 
-def _reading_rank(rank: int | None, numbered: bool, level: int, parent_rank: int) -> tuple[int, bool]:
+def _reading_rank(rank: int | None, numbered: bool, level: int, parent_rank: int, transparent: bool = False) -> tuple[int, bool]:
     """The effective rank of a row read with `rank` under a parent at stack `level`, and whether
-    it holds rows of its own kind of level (a total, artikelonderdeel or instrument)."""
+    it holds rows of its own kind of level (a total, artikelonderdeel or instrument).
+    `transparent`: a group of the rows below it at its own level ("Programma-uitgaven")."""
     if numbered and level == 0:
         return SUB_ARTICLE_RANK, True  # "1. reguliere klachten" right under the total
+    if transparent:
+        return parent_rank, True
     return (rank if rank is not None else parent_rank + 1), rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
 
 

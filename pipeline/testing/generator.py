@@ -387,6 +387,8 @@ class Node:
     cells: list[Cell] = field(default_factory=list)  # what the parser must report per column
     parent: "Node | None" = None
     measure: str = ""
+    split: bool = False  # a waarvan row of a complete split: a child of a group row, additive
+    name_prefix: bool = False  # "Rijksbijdrage:": a prefix of the names after it, no row of the tree
 
     @property
     def is_waarvan(self) -> bool:
@@ -435,11 +437,14 @@ def _distinct_names(rng: random.Random, n: int, pool: tuple[str, ...], used: set
     return names
 
 
-def random_tree(rng: random.Random, layout: Layout, *, kind: str | None = None, size: str = "small") -> Tree:
+def random_tree(
+    rng: random.Random, layout: Layout, *, kind: str | None = None, size: str = "small", structure: str | None = None
+) -> Tree:
     """A random budget tree with values that add up and obey `layout`'s column identities.
 
     kind: "budget" (artikelonderdelen, instruments, regelingen, waarvan rows) or "apparaat".
     size: "small" (a handful to ~30 rows, for property tests) or "large" (~40-80 rows).
+    structure: one of `STRUCTURES` added to a budget tree ("plain": none; None: drawn at random).
     """
     kind = kind or ("apparaat" if rng.random() < 0.12 else "budget")
     article = str(rng.randint(1, 40))
@@ -460,6 +465,10 @@ def random_tree(rng: random.Random, layout: Layout, *, kind: str | None = None, 
         roots.append(ontvangsten)
         if rng.random() < 0.4:
             _ontvangsten_children(rng, ontvangsten, article, kind, uitgaven)
+    if structure is None:
+        structure = rng.choices(STRUCTURES, (12, 1, 1, 1, 1, 1, 1))[0]
+    if kind == "budget" and structure != "plain":
+        _STRUCTURE_MAKERS[structure](rng, roots)
     for root in roots:
         _link(root, None, root.measure)
     tree = Tree(kind, article, article_name, roots)
@@ -467,6 +476,102 @@ def random_tree(rng: random.Random, layout: Layout, *, kind: str | None = None, 
     _add_breakdowns(rng, tree, big)
     _assign_values(rng, tree, layout)
     return tree
+
+
+# ----------------------------------------------------------------------------------------------
+# Structures real pages add to a budget tree (issue 9), one function each
+
+STRUCTURES = ("plain", "complete_split", "name_prefix", "total_heading", "numbered_onderdelen", "group_levels", "verplichtingen_split")
+
+
+def _uitgaven_of(roots: list[Node]) -> Node:
+    return next(r for r in roots if r.measure == "uitgaven")
+
+
+def _complete_split(rng: random.Random, roots: list[Node]) -> None:
+    """A row without values whose only children are waarvan rows that add up to it ("Nog te
+    verdelen" > "waarvan apparaat" + "waarvan programma"): its parent's sum counts them."""
+    group = Node(rng.choice(("Nog te verdelen", "Nog onverdeeld", "Loonbijstelling")), "sub_article", printed=False)
+    labels = rng.choice((("waarvan apparaat", "waarvan programma"), ("waarvan: Programma", "waarvan: Apparaat", "waarvan overig")))
+    group.children = [Node(label, "breakdown", split=True) for label in labels]
+    uitgaven = _uitgaven_of(roots)
+    if any(c.level == "instrument" for c in uitgaven.children):
+        uitgaven.children = []  # (instruments are never siblings of an artikelonderdeel)
+    if uitgaven.children and uitgaven.children[-1].children:
+        # As for an unnumbered artikelonderdeel (see _budget_children): the sibling before it
+        # prints values, or the group could hang below its last child as well.
+        previous = uitgaven.children[-1]
+        previous.printed = True
+        if previous.children[-1].children:
+            previous.children[-1].printed = True
+    uitgaven.children.append(group)
+
+
+def _name_prefix(rng: random.Random, roots: list[Node]) -> None:
+    """An instrument whose regelingen continue a prefix row: "Rijksbijdrage:", then
+    "in kosten heffingskortingen AOW", ...; the prefix row is no line of its own."""
+    instrument = Node(rng.choice(("Bijdrage aan sociale fondsen", "Bijdrage aan agentschappen")), "instrument")
+    prefix = Node(rng.choice(("Rijksbijdrage:", "Bijdrage aan:", "Uitkering:")), "regeling", printed=False, zero=True, name_prefix=True)
+    names = rng.sample(("in kosten heffingskortingen AOW", "vermogenstekort Ouderdomsfonds", "tegemoetkoming arbeidsongeschikten", "zwangere zelfstandigen"), rng.randint(2, 4))
+    instrument.children = [prefix, *(Node(name, "regeling") for name in names)]
+    _uitgaven_of(roots).children = [instrument]
+
+
+def _total_heading(rng: random.Random, roots: list[Node]) -> None:
+    """A total's name repeated without values right under it ("Ontvangsten" 345.809, then
+    "Ontvangsten", then "Terugontvangsten"): a heading of the rows below it."""
+    ontvangsten = next((r for r in roots if r.measure == "ontvangsten"), None)
+    if ontvangsten is None:
+        ontvangsten = Node("Ontvangsten", "article", measure="ontvangsten")
+        roots.append(ontvangsten)
+    heading = Node(display(ontvangsten.label), "sub_article", printed=False)
+    names = _distinct_names(rng, rng.randint(1, 3), _ONTVANGSTEN, set())
+    heading.children = [Node(name, "regeling") for name in names]
+    ontvangsten.children = [heading]
+
+
+def _numbered_onderdelen(rng: random.Random, roots: list[Node]) -> None:
+    """Artikelonderdelen numbered like regelingen ("1. reguliere klachten"), each above its
+    instruments."""
+    uitgaven = _uitgaven_of(roots)
+    used_instruments: set[str] = set()
+    used_names: set[str] = set()
+    uitgaven.children = []
+    for k, name in enumerate(rng.sample(("reguliere klachten", "klachten van lagere overheden", "onderzoeken uit eigen beweging"), rng.randint(1, 3)), start=1):
+        sub = Node(name, "sub_article", f"{k}.")
+        sub.children = [_instrument(rng, "1", used_instruments, used_names, False) for _ in range(rng.randint(1, 2))]
+        # Its last instrument prints values: the next number could be a regeling under it otherwise.
+        sub.children[-1].printed = True
+        uitgaven.children.append(sub)
+
+
+def _group_levels(rng: random.Random, roots: list[Node]) -> None:
+    """Group headings without values at more than one level: "Institutionele inrichting" above
+    "Apparaat", then "Materiële uitgaven" above "Decoraties" and "Riddertoelagen"."""
+    sub = Node("Institutionele inrichting", "sub_article", printed=False)
+    group = Node("Materiële uitgaven", "regeling", printed=False)
+    group.children = [Node(name, "detail") for name in ("Decoraties", "Riddertoelagen")]
+    sub.children = [Node("Apparaat", "regeling"), group]
+    _uitgaven_of(roots).children = [sub]
+
+
+def _verplichtingen_split(rng: random.Random, roots: list[Node]) -> None:
+    """"waarvan garantieverplichtingen" and "waarvan overige verplichtingen" under Verplichtingen:
+    breakdowns of the total, never added into its sum."""
+    verplichtingen = next((r for r in roots if r.measure == "verplichtingen"), None)
+    if verplichtingen is not None:
+        labels = rng.choice((("Waarvan garantieverplichtingen", "Waarvan overige verplichtingen"), ("waarvan garantieverplichtingen", "waarvan overig")))
+        verplichtingen.breakdowns = [Node(label, "breakdown", parent=verplichtingen, measure="verplichtingen") for label in labels]
+
+
+_STRUCTURE_MAKERS = {
+    "complete_split": _complete_split,
+    "name_prefix": _name_prefix,
+    "total_heading": _total_heading,
+    "numbered_onderdelen": _numbered_onderdelen,
+    "group_levels": _group_levels,
+    "verplichtingen_split": _verplichtingen_split,
+}
 
 
 def _measure_label(rng: random.Random, measure: str) -> str:
@@ -597,14 +702,16 @@ def _additive_rows(tree: Tree) -> Iterator[tuple[Node, Node]]:
 
 
 def _known_rank(node: Node) -> bool:
-    return node.code is not None or node.level == "instrument" or node.label in ("Eigen personeel", "Inhuur externen")
+    # (a number "1." right under a total is a regeling or a numbered artikelonderdeel: no rank)
+    numbered_onderdeel = node.level == "sub_article" and node.code is not None and node.code.endswith(".")
+    return node.code is not None and not numbered_onderdeel or node.level == "instrument" or node.label in ("Eigen personeel", "Inhuur externen")
 
 
 def _mark_zero_rows(rng: random.Random, tree: Tree) -> None:
     """All-zero leaf rows, only where no other reading adds up as well (see the module docstring)."""
     rate = rng.choice((0.0, 0.05, 0.15))
     for node, previous in _additive_rows(tree):
-        if node.children or rng.random() >= rate:
+        if node.children or rng.random() >= rate or node.split or node.name_prefix or previous.name_prefix:
             continue
         if _known_rank(node):
             node.zero = True
@@ -618,7 +725,7 @@ def _mark_zero_rows(rng: random.Random, tree: Tree) -> None:
         for node in root.walk():
             if node is root or not node.children or _known_rank(node):
                 continue
-            leaves = [n for n in node.walk() if not n.children and not n.is_waarvan]
+            leaves = [n for n in node.walk() if not n.children and (n.split or not n.is_waarvan) and not n.name_prefix]
             if all(leaf.zero for leaf in leaves):
                 leaves[0].zero = False
     for root in tree.roots:
@@ -690,7 +797,7 @@ def _assign_values(rng: random.Random, tree: Tree, layout: Layout) -> None:
                 _derive(values, layout)
                 root.values = values
     for node in tree.rows():
-        if node.is_waarvan:
+        if node.is_waarvan and not node.split:
             continue
         node.cells = _cells_of(rng, node, layout, empties, na_column)
         for share, breakdown in zip(_shares(rng, len(node.breakdowns)), node.breakdowns):
@@ -829,12 +936,12 @@ def display(label: str) -> str:
 
 
 def expected_rows(tree: Tree) -> list[ExpectedRow]:
-    rows = tree.rows()
+    rows = [node for node in tree.rows() if not node.name_prefix]
     index = {id(node): i for i, node in enumerate(rows)}
     result = []
     for node in rows:
         parent = index[id(node.parent)] if node.parent is not None else None
-        result.append(ExpectedRow(node.code, display(node.label), node.level, parent, not node.is_waarvan, list(node.cells)))
+        result.append(ExpectedRow(node.code, display(node.label), node.level, parent, node.split or not node.is_waarvan, list(node.cells)))
     return result
 
 
@@ -1084,7 +1191,8 @@ def _render_cells(
         if not node.printed:
             if rng.random() < 0.8:
                 w.cell(_gap(rng))
-            render.rows.append(row)
+            if not node.name_prefix:  # (no row of the tree: nothing a parse reports)
+                render.rows.append(row)
             continue
         has_blank = any(c.status == BLANK for c in node.cells)
         previous_blank = False
@@ -1105,65 +1213,6 @@ def _render_cells(
         if spacers and (not has_blank or rng.random() < 0.2) and not previous_blank:
             w.spacer()
             row.pattern.append(None)
-        render.rows.append(row)
-
-
-def _millions(cell: Cell, rng: random.Random) -> str:
-    if cell.status != NUMBER or cell.amount is None:
-        return NumberStyle().token(cell)
-    value = cell.amount / 1000
-    text = f"{abs(value):.1f}".replace(".", ",")
-    return ("\u2013 " if value < 0 else "") + text
-
-
-def _render_pipe(tree: Tree, layout: Layout, style: NumberStyle, rng: random.Random, w: _Writer, captions: list[str], render: TableRender) -> None:
-    for line in captions:
-        w.cell(line)
-    header = list(layout.header_rows[0])
-    if layout.corner and layout.corner_first:
-        header = [layout.corner, *header]
-    if layout.variant.startswith("OWB") and rng.random() < 0.5:
-        header = ["", "", *header]
-    trailing = rng.choice((0, 0, 2))
-    header += [""] * trailing
-    w.raw(" | ".join(header) + " |")
-    w.raw("|".join("---" for _ in header) + "|")
-    for extra in layout.header_rows[1:]:
-        w.raw(" | ".join(extra) + " |")
-    leak = layout.corner if layout.corner and not layout.corner_first else None
-    for node in tree.rows():
-        parts: list[str] = []
-        if leak is not None:
-            parts.append(leak)
-            leak = None
-        parts.extend(_row_label_cells(node, rng.random() < 0.3))
-        row = RowRender(node, [])
-        if not node.printed:
-            parts.extend([""] * (layout.n if rng.random() < 0.5 else 0))
-            row.label_line = w.raw(" | ".join(parts) + " |")
-            row.parts = parts
-            render.rows.append(row)
-            continue
-        cell_index: dict[int, int] = {}
-        previous_blank = False
-        for i, cell in enumerate(node.cells):
-            if cell.status == BLANK:
-                parts.append("")
-                if not previous_blank:
-                    row.pattern.append(None)
-                previous_blank = True
-                continue
-            previous_blank = False
-            cell_index[i] = len(parts)
-            parts.append(style.token(cell, rng))
-            row.pattern.append(i)
-        if node.code is None and rng.random() < 0.3 and not previous_blank and not any(c.status == BLANK for c in node.cells):
-            parts.append("")  # the 'Uitgaven: | ... | |' rows: an extra empty cell
-            row.pattern.append(None)
-        line = w.raw(" | ".join(parts) + " |")
-        row.value_at = {col: (line, k) for col, k in cell_index.items()}
-        row.parts = parts
-        row.label_line = line
         render.rows.append(row)
         if extras.percentage_row and node.measure == "uitgaven" and node.level == "article":
             _percentage_row(rng, w, layout.n)
@@ -1249,6 +1298,66 @@ def _mutation_table_after(rng: random.Random, w: _Writer, style: NumberStyle) ->
         w.cell(style.number(value))
         w.cell(_gap(rng))
         w.cell(style.number(value))
+
+
+def _millions(cell: Cell, rng: random.Random) -> str:
+    if cell.status != NUMBER or cell.amount is None:
+        return NumberStyle().token(cell)
+    value = cell.amount / 1000
+    text = f"{abs(value):.1f}".replace(".", ",")
+    return ("\u2013 " if value < 0 else "") + text
+
+
+def _render_pipe(tree: Tree, layout: Layout, style: NumberStyle, rng: random.Random, w: _Writer, captions: list[str], render: TableRender) -> None:
+    for line in captions:
+        w.cell(line)
+    header = list(layout.header_rows[0])
+    if layout.corner and layout.corner_first:
+        header = [layout.corner, *header]
+    if layout.variant.startswith("OWB") and rng.random() < 0.5:
+        header = ["", "", *header]
+    trailing = rng.choice((0, 0, 2))
+    header += [""] * trailing
+    w.raw(" | ".join(header) + " |")
+    w.raw("|".join("---" for _ in header) + "|")
+    for extra in layout.header_rows[1:]:
+        w.raw(" | ".join(extra) + " |")
+    leak = layout.corner if layout.corner and not layout.corner_first else None
+    for node in tree.rows():
+        parts: list[str] = []
+        if leak is not None:
+            parts.append(leak)
+            leak = None
+        parts.extend(_row_label_cells(node, rng.random() < 0.3))
+        row = RowRender(node, [])
+        if not node.printed:
+            parts.extend([""] * (layout.n if rng.random() < 0.5 else 0))
+            row.label_line = w.raw(" | ".join(parts) + " |")
+            row.parts = parts
+            if not node.name_prefix:  # (no row of the tree: nothing a parse reports)
+                render.rows.append(row)
+            continue
+        cell_index: dict[int, int] = {}
+        previous_blank = False
+        for i, cell in enumerate(node.cells):
+            if cell.status == BLANK:
+                parts.append("")
+                if not previous_blank:
+                    row.pattern.append(None)
+                previous_blank = True
+                continue
+            previous_blank = False
+            cell_index[i] = len(parts)
+            parts.append(style.token(cell, rng))
+            row.pattern.append(i)
+        if node.code is None and rng.random() < 0.3 and not previous_blank and not any(c.status == BLANK for c in node.cells):
+            parts.append("")  # the 'Uitgaven: | ... | |' rows: an extra empty cell
+            row.pattern.append(None)
+        line = w.raw(" | ".join(parts) + " |")
+        row.value_at = {col: (line, k) for col, k in cell_index.items()}
+        row.parts = parts
+        row.label_line = line
+        render.rows.append(row)
 
 
 def _render_run_together(tree: Tree, layout: Layout, style: NumberStyle, rng: random.Random, w: _Writer, captions: list[str]) -> None:
@@ -1373,6 +1482,8 @@ class PageSpec:
     flexibility: bool | None = None
     prose_chars: int = 600
     extra_tables: int = 0
+    structure: str | None = None  # one of STRUCTURES for a budget tree
+    cut: bool | None = None  # the text ends inside the (cell per line) budget table
 
 
 def render_page(
@@ -1386,8 +1497,10 @@ def render_page(
     flexibility: bool = False,
     prose_chars: int = 600,
     more: list[tuple[Tree, Layout]] | None = None,
+    cut: bool = False,
 ) -> GeneratedPage:
-    """A whole page: boilerplate, heading, prose, the table(s), maybe a flexibility table, footer."""
+    """A whole page: boilerplate, heading, prose, the table(s), maybe a flexibility table, footer.
+    `cut`: the text ends inside the first table (a page copied in part), which must be refused."""
     w = _Writer(rng)
     boilerplate = rng.random() < 0.85
     if boilerplate:
@@ -1404,6 +1517,9 @@ def render_page(
     tables: list[TableRender] = []
     number = rng.randint(1, 40)
     tables.append(render_table(tree, layout, shape, rng, w, number=number, caption=caption))
+    if cut and _cut_inside(tables[0], w, rng):
+        more, flexibility, boilerplate = [], False, False
+        prose_chars = -1
     for extra_tree, extra_layout in more or []:
         write_prose(rng, w, 200)
         number += 1
@@ -1414,7 +1530,8 @@ def render_page(
         if rng.random() < 0.7:
             w.cell("Juridisch verplicht")
     explained = [f"{n.code} {n.label}" if n.code else n.label for n in tree.rows() if n.level in ("sub_article", "instrument")][:6]
-    write_prose(rng, w, max(200, prose_chars // 2), headings=explained)
+    if prose_chars >= 0:
+        write_prose(rng, w, max(200, prose_chars // 2), headings=explained)
     if boilerplate:
         w.cell("Licence")
     chapter = rng.choice(_FUNDS) if layout.fund else rng.choice(_CHAPTERS)
@@ -1429,18 +1546,38 @@ def render_page(
     return GeneratedPage(name, manifest, w.lines, tables, newline)
 
 
+def _cut_inside(render: TableRender, w: _Writer, rng: random.Random) -> bool:
+    """End the text inside the rendered table: after the label and some (not all) values of a row
+    after the first two. The table must then be refused. False: no row to cut in (not cut)."""
+    if render.shape != "cell_per_line" or render.expected.status != "loaded":
+        return False
+    rows = [r for r in render.rows[2:] if r.value_at]
+    if not rows:
+        return False
+    row = rng.choice(rows)
+    value_lines = sorted(line for line, _ in row.value_at.values())
+    keep = rng.randrange(len(value_lines))
+    last = value_lines[keep - 1] if keep else row.label_line
+    del w.lines[last + 1 :]
+    render.expected.status, render.expected.reason = "rejected", "ends inside the table"
+    render.expected.rows, render.expected.columns = [], []
+    render.last_line = len(w.lines)
+    return True
+
+
 def random_page(rng: random.Random, spec: PageSpec | None = None) -> GeneratedPage:
     """A random page following `spec` (random choices where it leaves them open)."""
     spec = spec or PageSpec()
     layout = random_layout(rng, spec.layout, spec.year)
     shape = spec.shape or rng.choices(SHAPES, (14, 5, 1, 1))[0]
-    tree = random_tree(rng, layout, kind=spec.kind, size=spec.size)
+    tree = random_tree(rng, layout, kind=spec.kind, size=spec.size, structure=spec.structure)
     caption = spec.caption if spec.caption is not None else rng.random() < (0.5 if shape == "pipe" else 0.85)
     flexibility = spec.flexibility if spec.flexibility is not None else rng.random() < 0.3
     more = []
     for _ in range(spec.extra_tables):
         more.append((random_tree(rng, layout, kind="apparaat" if rng.random() < 0.5 else "budget", size=spec.size), layout))
-    return render_page(tree, layout, shape, rng, caption=caption, flexibility=flexibility, prose_chars=spec.prose_chars, more=more)
+    cut = spec.cut if spec.cut is not None else rng.random() < 0.03
+    return render_page(tree, layout, shape, rng, caption=caption, flexibility=flexibility, prose_chars=spec.prose_chars, more=more, cut=cut)
 
 
 def realistic_page(rng: random.Random, target_bytes: int = 45_000) -> GeneratedPage:

@@ -87,7 +87,8 @@ def consistent(
     overrides = overrides or {}
     removed = removed or set()
     layout = table.layout
-    present = [n for n in table.tree.rows() if id(n) not in removed]
+    # (a name prefix such as "Rijksbijdrage:" is no row of the tree)
+    present = [n for n in table.tree.rows() if id(n) not in removed and not n.name_prefix]
     added: dict[int, list[Node]] = {}
     if extra is not None:
         added[id(extra[0])] = [extra[1]]
@@ -183,7 +184,7 @@ def detectable(
         return True  # more values than columns
     readable = _readings(pattern, values, layout)
     node = row.node
-    if (node.parent is None or node.is_waarvan) and len(readable) > 1 and id(node) not in removed:
+    if (node.parent is None or (node.is_waarvan and not node.split)) and len(readable) > 1 and id(node) not in removed:
         return True  # a total or breakdown row must be placed by its gaps and identities alone
     if not split or not any(t is not None for t in split):
         return not any(consistent(table, {id(node): cells}, removed) for cells in readable)
@@ -641,7 +642,7 @@ def undetectable_dropped_code(page: GeneratedPage, rng: random.Random) -> Mutant
         assert table.tree is not None
         for position, row in enumerate(table.rows):
             node = row.node
-            first = node.parent is not None and node.parent.parent is None and node.parent.children[0] is node
+            first = node.parent is not None and node.parent.parent is None and node.parent.children[:1] == [node]
             if not first or node.level != "sub_article" or node.code is None or row.parts is not None or not node.printed:
                 continue
             if node.zero or all(v == 0 for v in node.values) or page.lines[row.label_line - 2] != node.code:
