@@ -215,3 +215,178 @@ def test_seed_regelingen_sit_under_their_instrument():
     instrument = parents[saip[4]["parent_line_id"]]
     assert instrument[1] == "Bijdrage aan ZBO's/RWT's"
     assert parents[instrument[4]["parent_line_id"]][1] == "Pensioenen en uitkeringen"
+
+
+# ----------------------------------------------------------------------------------------------
+# Layouts of real pages outside the fixtures, each on a page that shows it (PSUPP: 3 columns)
+
+_PSUPP_HEAD = """Base description which applies to whole site
+
+Artikel 6 Nationale ombudsman
+
+Budgettaire gevolgen van beleid (bedragen x € 1.000)
+
+Vastgestelde begroting (1)
+
+Mutaties suppletoire begroting Prinsjesdag (2)
+
+Stand suppletoire begroting Prinsjesdag (3)=(1+2)
+"""
+
+
+def psupp_page(rows: list[tuple[str, list[str] | None]]) -> str:
+    """A PSUPP page of one budget table: (label, values or None for a row without values)."""
+    lines = [_PSUPP_HEAD]
+    for label, values in rows:
+        lines.append(label + "\n")
+        lines.extend(f"{v}\n" for v in values or ["\u00a0"])
+    lines.append("Toelichting\n\nDe mutaties worden hieronder toegelicht.\n\nLicence\n")
+    return "\n".join(lines)
+
+
+def parse_made(text: str):
+    from pipeline.core.metadata import ManifestRow
+
+    manifest = ManifestRow(file="made.txt", chapter="IIB", budget_year=2023, phase="PSUPP", article="6")
+    return parse_source("made.txt", text.encode("utf-8"), manifest).result
+
+
+def tree_of(result) -> list[tuple[str, str, str | None, bool]]:
+    """(printed label, level, parent's printed label, is_additive) per loaded line."""
+    by_id = {line["line_id"]: line for line in result.lines}
+    return [
+        (line["printed_label"], line["level"], by_id[line["parent_line_id"]]["printed_label"] if line["parent_line_id"] else None, line["is_additive"])
+        for line in result.lines
+    ]
+
+
+def test_numbered_labels_under_uitgaven_are_artikelonderdelen_above_their_instruments():
+    result = parse_made(psupp_page([
+        ("Verplichtingen", ["1.000", "0", "1.000"]),
+        ("Uitgaven", ["1.000", "0", "1.000"]),
+        ("1. reguliere klachten", ["600", "0", "600"]),
+        ("Opdrachten", ["600", "0", "600"]),
+        ("2. klachten van lagere overheden", ["400", "0", "400"]),
+        ("Subsidies", ["400", "0", "400"]),
+        ("Ontvangsten", ["0", "0", "0"]),
+    ]))
+    assert not result.rejections
+    assert tree_of(result)[2:6] == [
+        ("reguliere klachten", "sub_article", "Uitgaven", True),
+        ("Opdrachten", "instrument", "reguliere klachten", True),
+        ("klachten van lagere overheden", "sub_article", "Uitgaven", True),
+        ("Subsidies", "instrument", "klachten van lagere overheden", True),
+    ]
+    assert [line["printed_code"] for line in result.lines[2:6:2]] == ["1.", "2."]
+
+
+def test_valueless_group_headings_at_two_levels_hold_their_own_rows():
+    """"Institutionele inrichting" above "Apparaat" and "Materiële uitgaven", which holds
+    "Decoraties" and "Riddertoelagen": an instrument name printed without values heads rows."""
+    result = parse_made(psupp_page([
+        ("Verplichtingen", ["1.000", "0", "1.000"]),
+        ("Uitgaven", ["1.000", "0", "1.000"]),
+        ("Institutionele inrichting", None),
+        ("Apparaat", ["600", "0", "600"]),
+        ("Materiële uitgaven", None),
+        ("Decoraties", ["300", "0", "300"]),
+        ("Riddertoelagen", ["100", "0", "100"]),
+        ("Ontvangsten", ["0", "0", "0"]),
+    ]))
+    assert not result.rejections
+    parents = {label: parent for label, _, parent, _ in tree_of(result)}
+    assert parents["Institutionele inrichting"] == "Uitgaven"
+    assert parents["Apparaat"] == parents["Materiële uitgaven"] == "Institutionele inrichting"
+    assert parents["Decoraties"] == parents["Riddertoelagen"] == "Materiële uitgaven"
+
+
+def test_waarvan_rows_that_split_a_row_without_values_add_up_into_its_parent():
+    result = parse_made(psupp_page([
+        ("Verplichtingen", ["54.224", "0", "54.224"]),
+        ("Uitgaven", ["54.224", "0", "54.224"]),
+        ("Nog te verdelen", None),
+        ("waarvan apparaat", ["3.840", "0", "3.840"]),
+        ("waarvan programma", ["50.384", "0", "50.384"]),
+        ("Ontvangsten", ["0", "0", "0"]),
+    ]))
+    assert not result.rejections
+    assert tree_of(result)[2:5] == [
+        ("Nog te verdelen", "sub_article", "Uitgaven", True),
+        ("waarvan apparaat", "breakdown", "Nog te verdelen", True),
+        ("waarvan programma", "breakdown", "Nog te verdelen", True),
+    ]
+    group = [a for a in result.amounts if a["printed_label"] == "Nog te verdelen"]
+    assert [(a["amount_thousand_eur"], a["value_status"]) for a in group] == [(None, "blank")] * 3
+
+
+def test_waarvan_rows_after_a_row_with_values_stay_breakdowns_that_no_sum_counts():
+    result = parse_made(psupp_page([
+        ("Verplichtingen", ["1.000", "0", "1.000"]),
+        ("Waarvan garantieverplichtingen", ["0", "0", "0"]),
+        ("Waarvan overige verplichtingen", ["1.000", "0", "1.000"]),
+        ("Uitgaven", ["1.000", "0", "1.000"]),
+        ("Kiesraad", ["1.000", "0", "1.000"]),
+        ("waarvan apparaat", ["400", "0", "400"]),
+        ("Ontvangsten", ["0", "0", "0"]),
+    ]))
+    assert not result.rejections
+    assert tree_of(result)[:3] == [
+        ("Verplichtingen", "article", None, True),
+        ("Waarvan garantieverplichtingen", "breakdown", "Verplichtingen", False),
+        ("Waarvan overige verplichtingen", "breakdown", "Verplichtingen", False),
+    ]
+    assert tree_of(result)[5] == ("waarvan apparaat", "breakdown", "Kiesraad", False)
+
+
+def test_a_prefix_row_names_the_regelingen_that_continue_it():
+    """"Rijksbijdrage:" then lower-case labels: regelingen of the instrument above, named in full;
+    the prefix row is a cell, not a line."""
+    parsed = parse("rf_2019_1SUPP_XV_art12_rijksbijdragen_labelcontinuation_PARTIAL.txt")
+    lines = {line["printed_label"]: line for line in parsed.result.lines}
+    aow = lines["in kosten heffingskortingen AOW"]
+    assert aow["label"] == "Rijksbijdrage in kosten heffingskortingen AOW"
+    assert aow["level"] == "regeling" and aow["regeling"] == "Rijksbijdrage in kosten heffingskortingen AOW"
+    assert aow["parent_line_id"] == lines["Bijdrage aan sociale fondsen"]["line_id"]
+    assert "Rijksbijdrage:" not in lines
+    assert any(c["raw_text"] == "Rijksbijdrage:" and c["row_number"] is None for c in parsed.result.cells)
+
+
+def test_a_totals_name_repeated_without_values_is_a_heading_in_its_section():
+    parsed = parse("rf_2024_1SUPP_XV_art10_tegemoetkoming_ouders_tplus5_PARTIAL.txt")
+    tree = tree_of(parsed.result)
+    assert tree[-2:] == [("Ontvangsten", "sub_article", "Ontvangsten", True), ("Terugontvangsten", "regeling", "Ontvangsten", True)]
+    result = parse_made(psupp_page([
+        ("Verplichtingen", ["10", "0", "10"]),
+        ("Uitgaven", ["10", "0", "10"]),
+        ("Ontvangsten", ["5", "0", "5"]),
+        ("Verplichtingen", ["10", "0", "10"]),
+    ]))
+    assert "a second 'Verplichtingen' row in one table" in result.rejections[0]["reason"]
+
+
+def test_a_code_cell_before_a_valueless_onderdeel_named_like_a_caption_stays_in_the_table():
+    parsed = parse("rf_2023_JV_VI_art91_apparaat_kerndepartement_waarvan_PARTIAL.txt")
+    lines = {line["printed_label"]: line for line in parsed.result.lines}
+    onderdeel = lines["Apparaatsuitgaven Kerndepartement"]
+    assert (onderdeel["printed_code"], onderdeel["level"]) == ("91.1", "sub_article")
+    assert lines["Apparaatsuitgaven"]["measure"] == "uitgaven" and lines["Apparaatsuitgaven"]["level"] == "article"
+
+
+def test_the_structural_check_refuses_an_instrument_below_an_instrument_and_a_figure_as_a_label():
+    from pipeline.core.hierarchy import HierarchyError, Node, check_structure
+    from pipeline.core.rows import Row
+
+    def node(index: int, label: str, level: str, parent: Node | None) -> Node:
+        return Node(Row(index, None, label, 10 * index), "uitgaven", level, parent, [])
+
+    total = node(1, "Uitgaven", "article", None)
+    outer = node(2, "Opdrachten", "instrument", total)
+    check_structure([total, outer])
+    with pytest.raises(HierarchyError, match="line 30: instrument 'Subsidies' would sit under the instrument 'Opdrachten'"):
+        check_structure([total, outer, node(3, "Subsidies", "instrument", outer)])
+    regeling = node(3, "Kosten", "regeling", outer)
+    with pytest.raises(HierarchyError, match="never below an instrument or a regeling"):
+        check_structure([total, outer, regeling, node(4, "Leningen", "instrument", regeling)])
+    for figure in ("100%", "100,00%", "1.347"):
+        with pytest.raises(HierarchyError, match="labelled by a number or a percentage"):
+            check_structure([total, node(2, figure, "sub_article", total)])
