@@ -37,6 +37,7 @@ from pipeline.core.schemas import (
     SourceFile,
     StagedBudgetLine,
     TableCell,
+    TableFootnote,
     TableColumnIdentity,
     columns_of,
     validate,
@@ -47,6 +48,7 @@ FRAME_MODELS = {
     "dim_document": DimDocument,
     "dim_table": DimTable,
     "table_cell": TableCell,
+    "table_footnote": TableFootnote,
     "stg_budget_line": StagedBudgetLine,
     "fact_budget_amount": FactBudgetAmount,
     "fact_budget_flexibility": FactBudgetFlexibility,
@@ -56,7 +58,7 @@ FRAME_MODELS = {
     "source_file": SourceFile,
 }
 # Frames whose rows belong to one table (quarantined together when one row is invalid).
-PER_TABLE_FRAMES = ("stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
+PER_TABLE_FRAMES = ("table_footnote", "stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
 
 
 class ParsedPage:
@@ -312,6 +314,7 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
 RESULT_PARTS = (
     ("tables", "dim_table"),
     ("cells", "table_cell"),
+    ("footnotes", "table_footnote"),
     ("lines", "stg_budget_line"),
     ("amounts", "fact_budget_amount"),
     ("flexibility", "fact_budget_flexibility"),

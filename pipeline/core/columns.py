@@ -279,7 +279,17 @@ def _text_columns(texts: list[Heading], n_columns: int, default_year: int | None
         kind = kind_of_heading(heading.text.split(":")[-1]) or kind_of_heading(heading.text)
         year = _year(heading.text) or default_year
         columns.append(Column(pos, heading.text, kind, year, _marker(heading.text.split(":")[0]), heading.source_line))
+    _t_plus_5_is_a_level(columns)
     return columns
+
+
+def _t_plus_5_is_a_level(columns: list[Column]) -> None:
+    """From 2024 a 1SUPP table prints a column for t+5 headed "Mutatie <t+5>" whose figures are
+    levels (the extrapolated budget plus its mutaties), not changes: a raming."""
+    stands = {c.fiscal_year for c in columns if c.kind == STAND and c.fiscal_year is not None}
+    for col in columns:
+        if col.kind == MUTATIE and col.marker is None and col.fiscal_year is not None and col.fiscal_year - 5 in stands:
+            col.kind = RAMING
 
 
 def _printed_identities(columns: list[Column]) -> list[Identity]:

@@ -58,6 +58,7 @@ FLEX_CATEGORIES = {
 class PageResult:
     tables: list[dict] = field(default_factory=list)
     cells: list[dict] = field(default_factory=list)
+    footnotes: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     amounts: list[dict] = field(default_factory=list)
     flexibility: list[dict] = field(default_factory=list)
@@ -141,6 +142,7 @@ def parse_page(text: str, page: PageIdentity, found: tuple[list[RawTable], list[
             record["reason"] = rejection.reason
             # Keep whatever was emitted before the rejection out of the facts.
             result.lines = [r for r in result.lines if r["table_id"] != table_id]
+            result.footnotes = [r for r in result.footnotes if r["table_id"] != table_id]
             result.amounts = [r for r in result.amounts if r["table_id"] != table_id]
             result.flexibility = [r for r in result.flexibility if r["table_id"] != table_id]
             result.identities = [r for r in result.identities if r["table_id"] != table_id]
@@ -404,6 +406,10 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
     for tok in table.footnotes:
         order += 1
         add_cell(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
+    for marker, text in zip(table.footnotes[::2], table.footnotes[1::2]):
+        result.footnotes.append(
+            {"document_id": document_id, "table_id": table_id, "marker": clean(marker.text), "footnote_text": clean(text.text), "source_line": marker.line}
+        )
     # The same for every row of the table: (position, label, kind, fiscal year) per column.
     column_facts = [(col.position, col.label, col.kind, col.fiscal_year) for col in columns]
     prefixes_kept: set[int] = set()

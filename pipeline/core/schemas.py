@@ -185,10 +185,21 @@ class LoadWarning(pa.DataFrameModel):
 
 
 # Warehouse tables and the models that define them, in load order.
+class TableFootnote(pa.DataFrameModel):
+    """One row per footnote printed under a loaded table: its marker and its text."""
+
+    document_id: Series[str] = col("The document that prints the footnote.", "VARCHAR")
+    table_id: Series[str] = col("The table the footnote belongs to.", "VARCHAR")
+    marker: Series[str] = col("The footnote marker as printed under the table ('1', '*', '1)', 'a)'); headings and amounts carry the same marker (fact_budget_amount.footnote_marker).", "VARCHAR")
+    footnote_text: Series[str] = col("The footnote's text as printed.", "VARCHAR")
+    source_line: Series[int] = col("1-based line of the footnote marker in the source.", "INTEGER", ge=1)
+
+
 TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "dim_document": DimDocument,
     "dim_table": DimTable,
     "table_cell": TableCell,
+    "table_footnote": TableFootnote,
     "stg_budget_line": StagedBudgetLine,
     "dim_budget_line": DimBudgetLine,
     "fact_budget_amount": FactBudgetAmount,

@@ -120,6 +120,7 @@ CSV_AMOUNT_LAYOUT: tuple[AmountColumn, ...] = (
     AmountColumn("Stand 1e suppletoire T", "Stand after the 1e suppletoire begroting, year T (1SUPP; the earlier stand of a 2SUPP).",
                  (_level("1SUPP", STAND, 0), _level("2SUPP", STAND, 0, rank=2))),
     *(AmountColumn(f"Mutatie {_t(k)}", f"Mutatie for year {_t(k)} (1SUPP).", (_mutation("1SUPP", k, None, None),)) for k in (1, 2, 3, 4)),
+    AmountColumn("Raming T+5", "Level for year T+5 (1SUPP from 2024: headed 'Mutatie', it prints the extrapolated budget plus its mutaties).", (_level("1SUPP", RAMING, 5),)),
     AmountColumn("Mutaties suppletoire Prinsjesdag T", "Mutaties of the suppletoire begroting Prinsjesdag in year T (PSUPP).", (_mutation("PSUPP", 0, STAND, 1),)),
     AmountColumn("Stand suppletoire Prinsjesdag T", "Stand after the suppletoire begroting Prinsjesdag, year T (PSUPP).", (_level("PSUPP", STAND, 0),)),
     AmountColumn("Mutaties 2e suppletoire T", "Mutaties of the 2e suppletoire begroting in year T, when printed as one column (2SUPP).", (_mutation("2SUPP", 0, STAND, 1),)),
