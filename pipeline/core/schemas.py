@@ -95,7 +95,7 @@ class StagedBudgetLine(pa.DataFrameModel):
     sub_article_name: Series[str] = col("Artikelonderdeel name of the line or its ancestor.", "VARCHAR", nullable=True)
     instrument: Series[str] = col("Financial instrument of the line or its ancestor (canonical).", "VARCHAR", nullable=True)
     regeling: Series[str] = col("Regeling of the line or its ancestor.", "VARCHAR", nullable=True)
-    is_additive: Series[bool] = col("False for 'waarvan' breakdowns, which are never added into a sum.", "BOOLEAN")
+    is_additive: Series[bool] = col("False for 'waarvan' breakdowns, which are never added into a sum; true for the waarvan rows of a complete split (a row without values whose only children they are).", "BOOLEAN")
     source_line: Series[int] = col("1-based line of the row label in the source file.", "INTEGER", ge=1)
 
 
@@ -114,7 +114,7 @@ class DimBudgetLine(pa.DataFrameModel):
     regeling: Series[str] = col("Regeling name.", "VARCHAR", nullable=True)
     label: Series[str] = col("Canonical label of the line itself.", "VARCHAR")
     level: Series[str] = col("chapter, article, sub_article, instrument, regeling, detail or breakdown.", "VARCHAR", isin=list(LEVELS))
-    is_additive: Series[bool] = col("False for 'waarvan' breakdowns: never add them to their parent's siblings.", "BOOLEAN")
+    is_additive: Series[bool] = col("False for 'waarvan' breakdowns: never add them to their parent's siblings (true for the waarvan rows of a complete split, which add up into their group row).", "BOOLEAN")
     parent_line_id: Series[str] = col("The line this line adds up into (breakdowns: the line they break down); empty for totals.", "VARCHAR", nullable=True)
 
 

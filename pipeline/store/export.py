@@ -20,7 +20,8 @@ PSUPP is 'SBS'), VUO, Totaal (J for a subtotal row, N for a leaf), Hoofdstuk, Ar
 Artikelonderdeel, Instrument and Regeling each as number and name, then the amount columns of
 the phases (CSV_AMOUNT_LAYOUT; a document fills the columns of its own phase). 'Waarvan'
 breakdowns are left out (they are never added into a sum: summing the N rows gives the totals),
-as are documents without a budget year or phase.
+except the waarvan rows of a complete split (a row without values whose only children they are):
+those are additive N rows. Documents without a budget year or phase are left out.
 """
 
 from __future__ import annotations
