@@ -4,7 +4,8 @@ A line is keyed by its normalised path: chapter, article, measure, then one segm
 below the article total (artikelonderdeel by its code when it has one, else by its label;
 instruments by their canonical name; regelingen and breakdowns by their normalised label).
 The same path gives the same `line_id` in every run and every document, whatever the spacing,
-dashes, case or trailing colons of the printed labels.
+dashes, case or trailing colons of the printed labels. A row that continues a name prefix
+("Rijksbijdrage:", then "in kosten heffingskortingen AOW") is keyed and labelled by its full name.
 """
 
 from __future__ import annotations
