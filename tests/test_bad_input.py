@@ -250,6 +250,8 @@ def test_the_console_script_records_every_bad_file_and_manifest_row_and_loads_th
         f"fifo.txt,,VII,2024,OWB,7,\n"
         f"fifo.txt,,VII,2025,OWB,7,\n",
     )
+    with open(sources / MANIFEST, "ab") as manifest:  # a row saved as Windows-1252
+        manifest.write("windows.txt,,IIB,2021,1SUPP,Financiën,\n".encode("cp1252"))
     os.symlink("loop.txt", sources / "loop.txt")
     os.symlink("nowhere.txt", sources / "dangling.txt")
     os.mkfifo(sources / "fifo.txt")
@@ -280,11 +282,12 @@ def test_the_console_script_records_every_bad_file_and_manifest_row_and_loads_th
         ("fifo.txt", "manifest.csv lines 5 and 6 list 'fifo.txt' and disagree (budget_year 2024 against 2025); neither is used, the page's address and text decide"),
         (KIESRAAD, "manifest.csv line 3: budget_year 'abc' is not a year; left out, the page's address or text gives it"),
         (KIESRAAD, "manifest.csv line 3: phase 'XYZ' is not a phase (OWB, 1SUPP, PSUPP, 2SUPP, JV or SBS); left out, the page's address gives it"),
+        ("windows.txt", "manifest.csv line 7: article 'Financi\ufffdn' is not UTF-8 text; left out"),
         ("windows.txt", "windows.txt: not UTF-8 text (byte 142 is 0x80); read as Windows-1252"),
     ]
     # The bad rows cost their page nothing it says itself: the address still gives year and phase.
     documents_loaded = query(warehouse, "SELECT source_file, budget_year, phase FROM dim_document ORDER BY 1")
-    assert documents_loaded == [(SEED, 2024, "OWB"), (KIESRAAD, 2020, "1SUPP"), ("windows.txt", 2021, None)]
+    assert documents_loaded == [(SEED, 2024, "OWB"), (KIESRAAD, 2020, "1SUPP"), ("windows.txt", 2021, "1SUPP")]
     assert query(warehouse, "SELECT count(*) FROM fact_budget_amount f JOIN dim_document d USING (document_id) WHERE d.source_file = ?", SEED) == [(SEED_AMOUNTS,)]
     assert "rejections: 6" in result.stdout
 
