@@ -2,8 +2,13 @@
 
 Article totals (Verplichtingen, Uitgaven, Ontvangsten) > artikelonderdeel > financial instrument
 > regeling. The search combines:
-  * codes and the instrument list (hard): a row's known rank must be deeper than its parent's;
-    instruments are never siblings of non-instruments;
+  * codes and the instrument list (hard): a row's known rank must be deeper than its parent's
+    (a row without one sits a rank below its parent, so no instrument goes below the instrument
+    level); instruments are never siblings of non-instruments. Some rows have two readings: "1."
+    is a regeling, or right under a total a numbered artikelonderdeel (never under another
+    number); an instrument name printed without values can head rows that are no instruments
+    (at a cost, read so only where no instrument reading adds up); "Programma-uitgaven" below a
+    total groups the rows below it at its own level;
   * sums (hard): every parent with printed values equals the sum of its children in every column,
     within max(1, n/2) for n children; a not-available or blank cell counts as 0 in a sum;
     a group row without values stands for the sum of its children and needs at least one;
