@@ -215,17 +215,22 @@ def test_generated_pages_with_footnote_markers_after_amounts_read_back_exactly()
     generated_pages_round_trip(25, value_markers=True)
 
 
-def test_the_footnote_marker_of_an_amount_reaches_the_warehouse(tmp_path: Path):
+def test_the_footnote_marker_of_an_amount_and_its_footnote_reach_the_warehouse(tmp_path: Path):
     sources = tmp_path / "sources"
     sources.mkdir()
-    lines = (SOURCES / SEED).read_text(encoding="utf-8").split("\n")
+    text = (SOURCES / SEED).read_text(encoding="utf-8")
+    budget_table_end = find_tables(text)[0][0].last_line
+    lines = text.split("\n")
     value_line = next(i for i, line in enumerate(lines) if line.strip() == "1.347")
     lines[value_line] = "1.347 1)"
+    lines[budget_table_end:budget_table_end] = ["", "1) Inclusief de loonbijstelling", ""]
     (sources / SEED).write_text("\n".join(lines), encoding="utf-8")
     warehouse = tmp_path / "warehouse.duckdb"
     assert build_in_process(sources, warehouse) == 0
     rows = query(warehouse, "SELECT amount_thousand_eur, raw_value, footnote_marker FROM fact_budget_amount WHERE footnote_marker IS NOT NULL")
     assert rows == [(1347, "1.347 1)", "1)")]
+    footnotes = query(warehouse, "SELECT marker, footnote_text, source_line FROM table_footnote")
+    assert footnotes == [("1)", "Inclusief de loonbijstelling", budget_table_end + 2)]
     assert query(warehouse, "SELECT count(*) FROM load_rejections") == [(0,)]
 
 

@@ -197,7 +197,7 @@ def _cells_only(table: RawTable, table_id: str, page: PageIdentity, result: Page
             continue
         order += 1
         result.cells.append(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
-    for tok in table.footnotes:
+    for tok in (tok for footnote in table.footnotes for tok in footnote.cells):
         order += 1
         result.cells.append(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
 
@@ -403,12 +403,12 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
     for tok in table.corner:
         order += 1
         add_cell(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
-    for tok in table.footnotes:
-        order += 1
-        add_cell(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
-    for marker, text in zip(table.footnotes[::2], table.footnotes[1::2]):
+    for footnote in table.footnotes:
+        for tok in footnote.cells:
+            order += 1
+            add_cell(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
         result.footnotes.append(
-            {"document_id": document_id, "table_id": table_id, "marker": clean(marker.text), "footnote_text": clean(text.text), "source_line": marker.line}
+            {"document_id": document_id, "table_id": table_id, "marker": footnote.marker, "footnote_text": footnote.text, "source_line": footnote.line}
         )
     # The same for every row of the table: (position, label, kind, fiscal year) per column.
     column_facts = [(col.position, col.label, col.kind, col.fiscal_year) for col in columns]

@@ -123,7 +123,7 @@ class RawTable:
     corner: list[Token] = field(default_factory=list)
     body: list[Token] = field(default_factory=list)
     problem: str | None = None
-    footnotes: list[Token] = field(default_factory=list)  # footnote marker and text after the rows
+    footnotes: list["Footnote"] = field(default_factory=list)  # printed under the rows
 
     @property
     def table_number(self) -> str | None:
@@ -131,6 +131,16 @@ class RawTable:
             return None
         match = _TABLE_NUMBER_RE.search(self.caption)
         return match.group(1) if match else None
+
+
+@dataclass(slots=True)
+class Footnote:
+    """A footnote printed under a table: its marker, its text, its line and the cells it took."""
+
+    marker: str
+    text: str
+    line: int
+    cells: list[Token]
 
 
 @dataclass(slots=True)
@@ -548,23 +558,61 @@ def _split_header(table: RawTable, tokens: list[Token]) -> None:
     _split_footnotes(table)
 
 
+_MARKED_TEXT_RE = re.compile(r"^(\*{1,3}|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+|\d{1,2}\)|[a-z]\))\s+(\S.*)$")
+
+
 def _split_footnotes(table: RawTable) -> None:
-    """A footnote printed under the table ("1", then "(incl. ISB, NvW en amendementen)") is no
-    value of the last row: its digit is glued to a heading ("Miljoenennota1", "(1)1") and only
-    labels follow it. The digit and its text move from the body to `footnotes` (the labels after
-    them stay: headings of the prose after the table)."""
+    """Footnotes printed under the rows are no values and no rows: a marker that the table uses
+    (a digit glued to a heading, "Miljoenennota1", "(1)1"; a marker after an amount, "1.347*")
+    in a cell of its own followed by its text ("1", then "(incl. ISB, NvW en amendementen)"), or
+    in front of its text ("* Inclusief de loonbijstelling"). They move from the end of the body to
+    `footnotes`; the labels after them stay (headings of the prose after the table)."""
     markers = {footnote_of_heading(h.text)[1] for h in table.headings} - {None}
+    markers |= {t.value.footnote_marker for t in table.body if t.kind == VALUE and t.value is not None and t.value.footnote_marker}
     if not markers:
         return
+    markers |= {m.rstrip(")") for m in markers}  # "1)" after an amount, "1" under the table
     body = table.body
-    for k in range(len(body) - 1, -1, -1):
-        tok = body[k]
-        if tok.kind == VALUE:
-            rest = [t for t in body[k + 1 :] if t.kind != GAP]
-            if clean(tok.text) in markers and rest and all(t.kind == LABEL and not labels.measure_of(t.text) for t in rest):
-                table.footnotes = [tok, rest[0]]
-                table.body = body[:k] + rest[1:]
-            return
+    start = max((k for k, t in enumerate(body) if t.kind in (VALUE, DECIMAL)), default=-1) + 1
+    if start and body[start - 1].kind == VALUE and clean(body[start - 1].text) in markers and _one_value_too_many(body):
+        start -= 1  # the last value is the marker of a footnote, if a text follows it
+    tail = [k for k in range(start, len(body)) if body[k].kind != GAP]
+    footnotes: list[Footnote] = []
+    i = 0
+    while i < len(tail):
+        tok = body[tail[i]]
+        text = clean(tok.text)
+        nxt = body[tail[i + 1]] if i + 1 < len(tail) else None
+        if text in markers and tok.kind in (VALUE, LABEL) and nxt is not None and nxt.kind == LABEL and clean(nxt.text) not in markers:
+            footnotes.append(Footnote(text, clean(nxt.text), tok.line, [tok, nxt]))
+            i += 2
+            continue
+        marked = _MARKED_TEXT_RE.match(text) if tok.kind == LABEL else None
+        if marked and marked.group(1) in markers:
+            footnotes.append(Footnote(marked.group(1), marked.group(2), tok.line, [tok]))
+            i += 1
+            continue
+        break
+    if footnotes and not any(labels.measure_of(body[k].text) for k in tail[i:] if body[k].kind == LABEL):
+        table.footnotes = footnotes
+        # (The gaps before the first footnote stay: empty cells of the last row.)
+        table.body = body[: tail[0]] + (body[tail[i] :] if i < len(tail) else [])
+
+
+def _one_value_too_many(body: list[Token]) -> bool:
+    """Whether the last row holds one value more than the Verplichtingen/Uitgaven/Ontvangsten rows
+    above it (those are never ragged): its last value is then no value of the table."""
+    counts: list[tuple[bool, int]] = []
+    for tok in body:
+        if tok.kind == LABEL:
+            counts.append((labels.measure_of(tok.text) is not None, 0))
+        elif tok.kind in (VALUE, DECIMAL) and counts:
+            counts[-1] = (counts[-1][0], counts[-1][1] + 1)
+    last = max((k for k, (_, n) in enumerate(counts) if n), default=None)
+    if last is None:
+        return False
+    measures = [n for is_measure, n in counts[:last] if is_measure]
+    return bool(measures) and counts[last][1] == max(measures) + 1
 
 
 def _first_labelled_row(tokens: list[Token]) -> int | None:

@@ -1183,6 +1183,7 @@ def _render_cells(
         w.cell(layout.corner)
     joined = rng.random() < 0.3
     spacers = rng.random() < 0.8
+    markers_used: list[str] = []
     for node in tree.rows():
         label_line = 0
         for text in _row_label_cells(node, joined):
@@ -1206,7 +1207,9 @@ def _render_cells(
             previous_blank = False
             text = _millions(cell, rng) if millions else style.token(cell, rng)
             if extras.value_markers and cell.status == NUMBER and rng.random() < 0.1:
-                text += rng.choice(_VALUE_MARKERS)
+                marker = rng.choice(_VALUE_MARKERS)
+                text += marker
+                markers_used.append(marker.strip())
             row.value_at[i] = (w.cell(text), None)
             row.pattern.append(i)
         # A spacer after a row with blank cells could stand for them too: usually left out.
@@ -1216,9 +1219,14 @@ def _render_cells(
         render.rows.append(row)
         if extras.percentage_row and node.measure == "uitgaven" and node.level == "article":
             _percentage_row(rng, w, layout.n)
-    if extras.heading_footnote:
+    last = next((r for r in reversed(render.rows) if r.node.printed), None)
+    if extras.heading_footnote and last is not None and len(last.value_at) == layout.n:
+        # (Under a last row with empty cells the digit could be one of its values: not generated.)
         w.cell("1")
         w.cell(rng.choice(("(incl. ISB, NvW en amendementen)", "Inclusief ISB en NvW", "(stand na amendementen)")))
+    for marker in dict.fromkeys(markers_used):  # the footnotes of the markers, under the table
+        if rng.random() < 0.7:
+            w.cell(f"{marker} {rng.choice(('Inclusief de loonbijstelling', 'Betreft een kasschuif', 'Exclusief ISB'))}")
     if extras.table_after:
         _mutation_table_after(rng, w, style)
 
