@@ -37,6 +37,20 @@ def messages(row) -> list[str]:
     return [message for _column, message in row.problems]
 
 
+def fail_on(seam: str, errors: dict[str, OSError]):
+    """`documents.<seam>` (`_read_file`, `_list_folder`) raising the given error for these names
+    and working for the others: root reads any file and lists any folder, so permission and
+    device errors are simulated here."""
+    original = getattr(documents, seam)
+
+    def failing(path):
+        if Path(path).name in errors:
+            raise errors[Path(path).name]
+        return original(path)
+
+    return failing
+
+
 def seed_and_kiesraad(folder: Path, manifest: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(SOURCES / SEED, folder / SEED)
@@ -81,9 +95,25 @@ def test_a_file_name_that_is_not_utf8_is_listed_with_escapes_and_refused_by_name
     )
 
 
+def test_a_subfolder_that_cannot_be_listed_is_refused_as_one_entry_not_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "page.txt").write_text("Uitgaven 100", encoding="utf-8")
+    (tmp_path / "page.txt").write_text("Uitgaven 100", encoding="utf-8")
+    list_folder = documents._list_folder
+    monkeypatch.setattr(documents, "_list_folder", fail_on("_list_folder", {"locked": PermissionError(13, "Permission denied")}))
+    assert [page.key for page in documents.scan(tmp_path)] == ["locked/", "page.txt"]
+    assert documents.present(tmp_path, ["locked/", "page.txt"], {}) == ["locked/", "page.txt"]
+    assert read_page(tmp_path, "locked/") == Unreadable(
+        "locked/: the folder cannot be listed: [Errno 13] Permission denied; the pages in it were not read"
+    )
+    monkeypatch.setattr(documents, "_list_folder", list_folder)  # readable again: the entry is gone, its pages come
+    assert documents.present(tmp_path, ["locked/"], {}) == []
+    assert [page.key for page in documents.scan(tmp_path)] == ["locked/page.txt", "page.txt"]
+
+
 def test_a_read_error_that_names_no_file_is_reported_with_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "page.txt").write_text("Uitgaven 100", encoding="utf-8")
-    monkeypatch.setattr(documents, "_read_file", fail_on({"page.txt": OSError(5, "Input/output error")}))
+    monkeypatch.setattr(documents, "_read_file", fail_on("_read_file", {"page.txt": OSError(5, "Input/output error")}))
     assert read_page(tmp_path, "page.txt") == Unreadable("page.txt: cannot be read: [Errno 5] Input/output error")
 
 
@@ -227,19 +257,6 @@ def test_a_manifest_problem_is_part_of_its_pages_fingerprint() -> None:
 # Whole builds -----------------------------------------------------------------------------------
 
 
-def fail_on(errors: dict[str, OSError]):
-    """A `_read_file` that raises the given error for these file names (root reads any file, so a
-    permission or device error is simulated here) and reads the others."""
-    read = documents._read_file
-
-    def read_file(path: Path) -> bytes:
-        if path.name in errors:
-            raise errors[path.name]
-        return read(path)
-
-    return read_file
-
-
 def test_the_console_script_records_every_bad_file_and_manifest_row_and_loads_the_rest(tmp_path: Path) -> None:
     sources = seed_and_kiesraad(
         tmp_path / "sources",
@@ -294,16 +311,17 @@ def test_the_console_script_records_every_bad_file_and_manifest_row_and_loads_th
 
 def test_read_errors_of_the_system_are_recorded_and_the_other_pages_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sources = seed_and_kiesraad(tmp_path / "sources", f"{HEADER}\n{SEED_ROW}\n")
-    monkeypatch.setattr(
-        documents,
-        "_read_file",
-        fail_on({KIESRAAD: PermissionError(13, "Permission denied", str(sources / KIESRAAD)), "eio.txt": OSError(5, "Input/output error")}),
-    )
+    permission = PermissionError(13, "Permission denied", str(sources / KIESRAAD))
+    monkeypatch.setattr(documents, "_read_file", fail_on("_read_file", {KIESRAAD: permission, "eio.txt": OSError(5, "Input/output error")}))
+    monkeypatch.setattr(documents, "_list_folder", fail_on("_list_folder", {"locked": PermissionError(13, "Permission denied")}))
     (sources / "eio.txt").write_text("Uitgaven 100", encoding="utf-8")
+    (sources / "locked").mkdir()
+    shutil.copy(SOURCES / KIESRAAD, sources / "locked" / "kiesraad.txt")
     warehouse = tmp_path / "w.duckdb"
     assert build_in_process(sources, warehouse) == 0
     assert query(warehouse, "SELECT source_file, reason FROM load_rejections ORDER BY 1") == [
         ("eio.txt", "eio.txt: cannot be read: [Errno 5] Input/output error"),
+        ("locked/", "locked/: the folder cannot be listed: [Errno 13] Permission denied; the pages in it were not read"),
         (KIESRAAD, f"{KIESRAAD}: cannot be read: [Errno 13] Permission denied"),
     ]
     assert query(warehouse, "SELECT source_file FROM dim_document") == [(SEED,)]

@@ -66,6 +66,11 @@ def read_page(sources_dir: Path, key: str) -> bytes | Unreadable:
     """The bytes of a listed file, or why they cannot be read: a broken or looping link, a FIFO,
     a file the system refuses to read. Never raises, never blocks."""
     path, misnamed = _entry_path(sources_dir, key)
+    if key.endswith("/"):
+        cause = _unlistable(path)
+        if cause is None:
+            return Unreadable(f"{key}: the folder can be listed again; the next build reads the pages in it")
+        return Unreadable(f"{key}: the folder cannot be listed: {cause}; the pages in it were not read")
     if misnamed:
         return Unreadable(f"{key}: cannot be read: the file name is not UTF-8 text (shown here with \\x escapes); rename the file to load it")
     try:
@@ -274,7 +279,14 @@ def _names_a_page(sources_dir: str, name: str) -> bool:
 
 def present(sources_dir: Path, keys: list[str], manifest: dict[str, ManifestRow]) -> list[str]:
     """The keys a listing of the folder would still show (see `scan`); the others are gone."""
-    return [key for key in keys if (key in manifest if key == MANIFEST else _is_entry(_entry_path(sources_dir, key)[0]))]
+    return [key for key in keys if _is_present(sources_dir, key, manifest)]
+
+
+def _is_present(sources_dir: Path, key: str, manifest: dict[str, ManifestRow]) -> bool:
+    if key == MANIFEST:
+        return key in manifest
+    path = _entry_path(sources_dir, key)[0]
+    return _unlistable(path) is not None if key.endswith("/") else _is_entry(path)
 
 
 def _is_entry(path: Path | str) -> bool:
@@ -302,25 +314,47 @@ def _page_stats(sources_dir: Path) -> dict[str, str]:
     """Page key -> stat signature of every page file (os.scandir: a stat per file, no more).
 
     Every entry named as a page is listed, also one that cannot be read (a broken or looping
-    link, a FIFO): its signature is empty and its parse records why. A folder reached again
+    link, a FIFO): its signature is empty and its parse records why. So is a subfolder that
+    cannot be listed, as 'folder/': its pages never vanish unnoticed. A folder reached again
     through a link is not entered twice (a link to a folder above would never end)."""
     found: dict[str, str] = {}
     pending = [(str(sources_dir), "")]
     entered: set[tuple[int, int]] = set()
     while pending:
         folder, prefix = pending.pop()
-        identity = os.stat(folder)
-        if (identity.st_dev, identity.st_ino) in entered:
+        try:
+            identity = os.stat(folder)
+            if (identity.st_dev, identity.st_ino) in entered:
+                continue
+            entered.add((identity.st_dev, identity.st_ino))
+            entries = _list_folder(folder)
+        except OSError as error:
+            if not prefix:
+                raise  # the sources folder itself: a fault of the environment, not of one page
+            if not isinstance(error, FileNotFoundError):  # one removed during the scan is simply gone
+                found[prefix] = ""
             continue
-        entered.add((identity.st_dev, identity.st_ino))
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = _key_name(entry.name)
-                if _is_folder(entry):
-                    pending.append((entry.path, prefix + name + "/"))
-                elif name.endswith(PAGE_SUFFIXES) and not name.startswith("."):
-                    found[prefix + name] = _entry_signature(entry) if name == entry.name else ""
+        for entry in entries:
+            name = _key_name(entry.name)
+            if _is_folder(entry):
+                pending.append((entry.path, prefix + name + "/"))
+            elif name.endswith(PAGE_SUFFIXES) and not name.startswith("."):
+                found[prefix + name] = _entry_signature(entry) if name == entry.name else ""
     return found
+
+
+def _list_folder(folder: Path | str) -> list[os.DirEntry]:
+    with os.scandir(folder) as entries:
+        return list(entries)
+
+
+def _unlistable(folder: Path) -> str | None:
+    """Why a folder cannot be listed, if it cannot."""
+    try:
+        _list_folder(folder)
+    except OSError as error:
+        return _cause(folder, error)
+    return None
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
