@@ -111,6 +111,13 @@ def test_a_subfolder_that_cannot_be_listed_is_refused_as_one_entry_not_skipped(t
     assert [page.key for page in documents.scan(tmp_path)] == ["locked/page.txt", "page.txt"]
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file: the tests with `fail_on` simulate it")
+def test_a_file_without_read_permission_is_refused_with_the_cause(tmp_path: Path) -> None:
+    (tmp_path / "page.txt").write_text("Uitgaven 100", encoding="utf-8")
+    (tmp_path / "page.txt").chmod(0)
+    assert read_page(tmp_path, "page.txt") == Unreadable("page.txt: cannot be read: [Errno 13] Permission denied")
+
+
 def test_a_read_error_that_names_no_file_is_reported_with_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "page.txt").write_text("Uitgaven 100", encoding="utf-8")
     monkeypatch.setattr(documents, "_read_file", fail_on("_read_file", {"page.txt": OSError(5, "Input/output error")}))
