@@ -111,6 +111,19 @@ def test_a_code_cell_before_each_label_gives_the_row_its_code():
     assert all(not (line["printed_label"] or "").startswith("91.") for line in result.lines)
 
 
+def test_generated_pages_with_a_code_column_read_back_exactly():
+    shown = 0
+    for i in range(80):
+        page = random_page(random.Random(f"code-column-{i}"), PageSpec(layout="OWB7", shape="cell_per_line"))
+        table = page.tables[0]
+        if table.layout.corner is None or not any(node.code for node in table.tree.rows()):
+            continue
+        outcome = compare(parse_source(page.file_name, page.text.encode(), page.manifest).result, page)
+        assert outcome.status in ("exact", "ambiguous_rejected", "rejected"), (i, outcome.details)
+        shown += outcome.status == "exact"
+    assert shown >= 10
+
+
 # 5. Dashes: a spaced en dash and a figure dash as minus, dash bullets before labels
 
 

@@ -174,7 +174,7 @@ def random_layout(rng: random.Random, variant: str | None = None, year: int | No
         for y in range(first, t + 5):
             kind = "realisatie" if y < t - 1 else "stand" if y == t - 1 else "ontwerpbegroting" if y == t else "raming"
             cols.append(ColumnSpec(str(y), kind, y, LEVEL))
-        corner = rng.choice((None, "Art.", "Art.nr.", "Art.nr."))
+        corner = rng.choice((None, "Art.", "Art.nr.", "Artikel"))
         return Layout(variant, "OWB", t, cols, [c.heading for c in cols], [[c.heading for c in cols]], corner, False)
     if variant in ("1SUPP9", "1SUPP9plain"):
         marked = variant == "1SUPP9"
