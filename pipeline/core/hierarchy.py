@@ -168,6 +168,7 @@ def _strip_prefixes(rows: list[Row]) -> tuple[list[Row], dict[int, Row]]:
         if (
             not row.has_values
             and row.measure is None
+            and not row.is_waarvan
             and labels.clean(row.label).endswith(":")
             and following is not None
             and _continues_a_name(following)
