@@ -78,6 +78,11 @@ def test_a_symlink_loop_a_dangling_link_and_a_fifo_each_say_why_they_cannot_be_r
     assert read_page(tmp_path, "page.txt") == b"Uitgaven 100"
 
 
+def test_a_link_to_a_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    os.symlink("/dev/zero", tmp_path / "zero.txt")  # read, it would never end
+    assert read_page(tmp_path, "zero.txt") == Unreadable("zero.txt: cannot be read: it is a character device, not a file")
+
+
 def test_a_link_to_a_folder_above_is_not_followed_for_ever(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "page.txt").write_text("Uitgaven 100", encoding="utf-8")

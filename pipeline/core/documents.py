@@ -96,19 +96,25 @@ def _entry_path(sources_dir: Path, key: str) -> tuple[Path, bool]:
 
 
 def _read_file(path: Path) -> bytes:
-    """The bytes of a regular file. Opened without waiting (O_NONBLOCK), so a FIFO is refused by
-    its type, never left waiting for a writer."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    """The bytes of a regular file. Anything else (a FIFO, a device) is refused by its type before
+    it is opened, and again once open (it may have been swapped in between): opened without
+    waiting (O_NONBLOCK) and never as a terminal (O_NOCTTY), nothing can hang the build."""
+    _only_files(os.stat(path).st_mode)
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     try:
-        kind = stat.S_IFMT(os.fstat(descriptor).st_mode)
-        if kind != stat.S_IFREG:
-            raise NotAFile(f"it is {_FILE_KINDS.get(kind, 'not a regular file')}, not a file")
+        _only_files(os.fstat(descriptor).st_mode)
         chunks = []
         while chunk := os.read(descriptor, 1 << 20):
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(descriptor)
+
+
+def _only_files(mode: int) -> None:
+    kind = stat.S_IFMT(mode)
+    if kind != stat.S_IFREG:
+        raise NotAFile(f"it is {_FILE_KINDS.get(kind, 'a special file')}, not a file")
 
 
 def _cause(path: Path, error: OSError) -> str:
