@@ -13,6 +13,7 @@ from warehouse_support import (  # noqa: F401  (analyst_warehouse is a fixture)
     KIESRAAD_1SUPP_2020,
     KIESRAAD_JV_2020,
     KIESRAAD_OWB_2020,
+    add_made_pages,
     analyst_warehouse,
     build_in_process,
     query,
@@ -21,6 +22,7 @@ from warehouse_support import (  # noqa: F401  (analyst_warehouse is a fixture)
 from pipeline.store import export, open_data_csv
 from pipeline.store.catalog import TABLE_NAMES
 from pipeline.store.open_data_csv import CSV_NAME
+from pipeline.sql import sql_text
 
 CSV_ROWS_SQL = """
     SELECT count(*) FROM (
@@ -28,7 +30,7 @@ CSV_ROWS_SQL = """
         FROM fact_budget_amount f
         JOIN dim_budget_line l USING (line_id)
         JOIN dim_document d USING (document_id)
-        WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL
+        WHERE (l.level <> 'breakdown' OR l.is_additive) AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL
     )
 """
 
@@ -112,7 +114,7 @@ def test_every_printed_number_is_in_the_csv(analyst_warehouse: Path) -> None:
         analyst_warehouse,
         """SELECT count(f.amount_thousand_eur), sum(f.amount_thousand_eur) FROM fact_budget_amount f
            JOIN dim_budget_line l USING (line_id) JOIN dim_document d USING (document_id)
-           WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL""",
+           WHERE (l.level <> 'breakdown' OR l.is_additive) AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL""",
     )[0]
     assert int(amounts.notna().sum().sum()) == expected_count
     assert int(amounts.sum().sum()) == expected_sum
@@ -187,3 +189,29 @@ def test_exports_switch_atomically_and_old_versions_are_cleaned_up(analyst_wareh
     assert sorted(str(p.relative_to(link.resolve())) for p in link.resolve().rglob("*") if p.is_file()) == first_files
     assert not list(warehouse.parent.glob(".export.*"))
     assert os.readlink(link).startswith(export.VERSIONS_DIR)
+
+
+COMPLETE_SPLIT = "made_2023_PSUPP_IIB_art6_nog_te_verdelen_split.txt"
+
+
+def test_the_waarvan_rows_of_a_complete_split_are_additive_rows_of_the_csv_and_pass_the_sum_check(tmp_path: Path) -> None:
+    """"6.1 Nog te verdelen" prints no values; "waarvan apparaat" 3.840 and "waarvan programma"
+    50.384 are its only children and add up to Uitgaven 54.224."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "manifest.csv").write_text("file,source_url,chapter,budget_year,phase,article\n", encoding="utf-8")
+    add_made_pages(sources, [COMPLETE_SPLIT])
+    warehouse = tmp_path / "warehouse" / "budget.duckdb"
+    assert build_in_process(sources, warehouse) == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute(sql_text("check_parent_sums.sql")).fetchall() == []
+    finally:
+        con.close()
+    frame = read_csv_pandas(warehouse)
+    uitgaven = frame[frame["VUO"] == "U"]
+    leaves = uitgaven[uitgaven["Totaal"] == "N"]
+    assert sorted(leaves["Regelingnaam"]) == ["waarvan apparaat", "waarvan programma"]
+    assert int(leaves["Stand suppletoire Prinsjesdag T"].sum()) == 54224
+    group = uitgaven[uitgaven["Artikelonderdeelnummer"] == "6.1"]
+    assert "J" in set(group["Totaal"]) and group[group["Totaal"] == "J"]["Stand suppletoire Prinsjesdag T"].isna().all()

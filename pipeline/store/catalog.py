@@ -77,6 +77,7 @@ TABLES: tuple[Table, ...] = (
     Table("dim_document", order_by="document_id"),
     Table("dim_table", order_by="table_id", deps=("dim_document",)),
     Table("table_cell", order_by="table_id, cell_order", deps=("dim_table",)),
+    Table("table_footnote", order_by="table_id, source_line", deps=("dim_table",)),
     Table("dim_budget_line", sql="dim_budget_line.sql", deps=("dim_document", "dim_phase")),
     Table("fact_budget_amount", order_by="document_id, table_id, row_number, column_position",
           deps=("dim_document", "dim_table", "dim_budget_line")),

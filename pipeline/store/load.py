@@ -96,7 +96,7 @@ def load_pages(sources: Path, connect: Connect, *, force: Iterable[str] = ()) ->
 
 
 def _load_batch(batch, sources, manifest, staged, known, pool, connect: Connect, report: LoadReport) -> None:
-    blobs = [(page.key, page.path.read_bytes()) for page in batch]
+    blobs = [(page.key, documents.read_page(sources, page.key)) for page in batch]
     parsed = build.parse_many(blobs, manifest, pool=pool)
     for page, result in zip(batch, parsed):
         if result.sha256 != page.sha256:

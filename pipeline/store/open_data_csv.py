@@ -6,8 +6,9 @@ like the official files: Begrotingsjaar, Fase (the open-data code: PSUPP is 'SBS
 (J for a subtotal row, N for a leaf), Hoofdstuk, Artikel, Artikelonderdeel, Instrument and
 Regeling each as number and name, then the amount columns of the phases (CSV_AMOUNT_LAYOUT; a
 document fills the columns of its own phase). 'Waarvan' breakdowns are left out (they are never
-added into a sum: summing the N rows gives the totals), as are documents without a budget year
-or phase.
+added into a sum: summing the N rows gives the totals), except the waarvan rows of a complete
+split (a row without values whose only children they are): those are additive N rows. Documents
+without a budget year or phase are left out.
 """
 
 from __future__ import annotations
@@ -80,15 +81,18 @@ CSV_AMOUNT_LAYOUT: tuple[AmountColumn, ...] = (
         for k in (-4, -3, -2, -1)
     ),
     AmountColumn("Stand T-1", "Stand of year T-1 (OWB: the current budget after its suppletoire changes).", (_level("OWB", STAND, -1),)),
-    AmountColumn("Ontwerpbegroting T", "Ontwerpbegroting of year T (OWB; column (1) of a 1SUPP).", (_level("OWB", ONTWERP, 0), _level("1SUPP", ONTWERP, 0))),
+    AmountColumn("Ontwerpbegroting T", "Ontwerpbegroting of year T (OWB; column (1) of a 1SUPP; the first column of an older 2SUPP).",
+                 (_level("OWB", ONTWERP, 0), _level("1SUPP", ONTWERP, 0), _level("2SUPP", ONTWERP, 0))),
     *(AmountColumn(f"Raming {_t(k)}", f"Meerjarenraming for year {_t(k)} (OWB).", (_level("OWB", RAMING, k),)) for k in (1, 2, 3, 4)),
     AmountColumn("Mutaties NvW T", "Mutaties via nota van wijziging, moties and amendementen in year T (1SUPP: the mutaties leading to the vastgestelde begroting).", (_mutation("1SUPP", 0, VASTGESTELD, 1),)),
     AmountColumn("Vastgestelde begroting T", "Vastgestelde begroting of year T (1SUPP, PSUPP, 2SUPP, JV).",
                  tuple(_level(p, VASTGESTELD, 0) for p in ("1SUPP", "PSUPP", "2SUPP", "JV"))),
-    AmountColumn("Mutaties 1e suppletoire T", "Mutaties of the 1e suppletoire begroting in year T (1SUPP).", (_mutation("1SUPP", 0, STAND, 1),)),
+    AmountColumn("Mutaties 1e suppletoire T", "Mutaties of the 1e suppletoire begroting in year T (1SUPP; an older 2SUPP prints them before the earlier stand).",
+                 (_mutation("1SUPP", 0, STAND, 1), _mutation("2SUPP", 0, STAND, 2))),
     AmountColumn("Stand 1e suppletoire T", "Stand after the 1e suppletoire begroting, year T (1SUPP; the earlier stand of a 2SUPP).",
                  (_level("1SUPP", STAND, 0), _level("2SUPP", STAND, 0, rank=2))),
     *(AmountColumn(f"Mutatie {_t(k)}", f"Mutatie for year {_t(k)} (1SUPP).", (_mutation("1SUPP", k, None, None),)) for k in (1, 2, 3, 4)),
+    AmountColumn("Raming T+5", "Level for year T+5 (1SUPP from 2024: headed 'Mutatie', it prints the extrapolated budget plus its mutaties).", (_level("1SUPP", RAMING, 5),)),
     AmountColumn("Mutaties suppletoire Prinsjesdag T", "Mutaties of the suppletoire begroting Prinsjesdag in year T (PSUPP).", (_mutation("PSUPP", 0, STAND, 1),)),
     AmountColumn("Stand suppletoire Prinsjesdag T", "Stand after the suppletoire begroting Prinsjesdag, year T (PSUPP).", (_level("PSUPP", STAND, 0),)),
     AmountColumn("Mutaties 2e suppletoire T", "Mutaties of the 2e suppletoire begroting in year T, when printed as one column (2SUPP).", (_mutation("2SUPP", 0, STAND, 1),)),

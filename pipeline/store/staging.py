@@ -24,6 +24,7 @@ PAGE_TABLES = (
     "dim_document",
     "dim_table",
     "table_cell",
+    "table_footnote",
     "stg_budget_line",
     "fact_budget_amount",
     "fact_budget_flexibility",
