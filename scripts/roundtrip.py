@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 offset += wanted
             elapsed = time.perf_counter() - started
             total = Counter()
-            for (kind, status), n in mutant_counts.items():
+            for (_kind, status), n in mutant_counts.items():
                 total[status] += n
             print(f"mutants: {produced} ({skipped} pages offered no detectable mutant; {elapsed:.0f} s)")
             print(f"  {'rejected':40} {total['rejected']}")

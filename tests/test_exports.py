@@ -19,10 +19,10 @@ from warehouse_support import (  # noqa: F401  (analyst_warehouse is a fixture)
     query,
 )
 
+from pipeline.sql import sql_text
 from pipeline.store import export, open_data_csv
 from pipeline.store.catalog import TABLE_NAMES
 from pipeline.store.open_data_csv import CSV_NAME
-from pipeline.sql import sql_text
 
 CSV_ROWS_SQL = """
     SELECT count(*) FROM (

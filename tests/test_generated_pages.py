@@ -45,6 +45,10 @@ from hypothesis import strategies as st
 
 from pipeline.core import labels
 from pipeline.core.build import parse_source
+from pipeline.core.metadata import ManifestRow
+from pipeline.core.rows import Row, place_values
+from pipeline.core.tables import GAP, VALUE, Token
+from pipeline.core.values import parse_value
 from pipeline.testing.generator import (
     INSTRUMENTS,
     LAYOUTS,
@@ -60,11 +64,7 @@ from pipeline.testing.generator import (
     realistic_pages,
     render_page,
 )
-from pipeline.core.metadata import ManifestRow
 from pipeline.testing.mutations import MUTATION_KINDS, UNDETECTABLE, judge, random_mutant
-from pipeline.core.rows import Row, place_values
-from pipeline.core.tables import GAP, VALUE, Token
-from pipeline.core.values import parse_value
 
 settings.register_profile(
     "ci", max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

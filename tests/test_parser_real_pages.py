@@ -9,8 +9,8 @@ from conftest import FIXTURES, SEED, SOURCES
 from meta import ExpectedRow, expected_parents, is_name_prefix, name_prefix_of, read_meta
 
 from pipeline.core.build import parse_source
-from pipeline.core.documents import read_manifest
 from pipeline.core.columns import interpret_headings
+from pipeline.core.documents import read_manifest
 from pipeline.core.parse import last_text_line, place_rows
 from pipeline.core.rows import RowError, place_values, split_rows
 from pipeline.core.tables import FACT_KINDS, find_tables

@@ -17,7 +17,6 @@ from pipeline.definitions import make_definitions
 from pipeline.store.catalog import TABLE_NAMES, VIEW_NAMES
 
 
-
 def build_with_dagster(sources: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> dg.ExecuteInProcessResult:
     """Every asset materialized in one run (in-process executor, ephemeral instance)."""
     monkeypatch.setenv("BUDGET_SOURCES_DIR", str(sources))

@@ -29,8 +29,8 @@ from warehouse_support import (
 )
 
 from pipeline.store import export
-from pipeline.store.open_data_csv import CSV_NAME
 from pipeline.store.hooks import ENV as PAUSE_ENV
+from pipeline.store.open_data_csv import CSV_NAME
 
 BUILD_TIMEOUT_S = 300
 

@@ -15,7 +15,6 @@ import duckdb
 import pytest
 from conftest import FIXTURES, ROOT, SEED, SOURCES
 
-
 MADE = FIXTURES / "made"
 KIESRAAD_OWB_2020 = "made_2020_OWB_IIB_art9_kiesraad.txt"
 KIESRAAD_JV_2020 = "made_2020_JV_IIB_art9_kiesraad.txt"

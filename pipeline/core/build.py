@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -37,8 +37,8 @@ from pipeline.core.schemas import (
     SourceFile,
     StagedBudgetLine,
     TableCell,
-    TableFootnote,
     TableColumnIdentity,
+    TableFootnote,
     columns_of,
     validate,
 )
@@ -249,7 +249,7 @@ def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | Non
 
 def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dict[str, pd.DataFrame]:
     """One frame per warehouse table for a batch of parsed pages (duplicates left out, with a warning)."""
-    loaded_at = loaded_at or datetime.now(timezone.utc)
+    loaded_at = loaded_at or datetime.now(UTC)
     # Each frame's rows in page order, as runs: a list of dicts, or a span of a block's columns.
     segments: dict[str, list] = {name: [] for name in FRAME_MODELS}
     rejections = RESULT_INDEX["rejections"]

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from pipeline.core import tables as tables_module
 from pipeline.core.metadata import (
+    PHASES,
     ManifestRow,
     PageIdentity,
     document_identity,
-    PHASES,
     heading_article,
     normalise_chapter,
     normalise_phase,

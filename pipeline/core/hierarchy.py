@@ -60,10 +60,10 @@ class Node:
     row: Row
     measure: str
     level: str
-    parent: "Node | None"
+    parent: Node | None
     cells: list[Cell]
     is_additive: bool = True
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
     sum_differences: list[int] = field(default_factory=list)  # printed minus sum of children, per column
     prefix: Row | None = None  # the row "Rijksbijdrage:" whose name this row's label continues
 
@@ -359,7 +359,7 @@ class _Open:
         self.n_children = n_children
         self.classes = classes  # sibling classes of its children so far
 
-    def with_children(self, child_sum: tuple[int, ...], n_children: int, klass: str) -> "_Open":
+    def with_children(self, child_sum: tuple[int, ...], n_children: int, klass: str) -> _Open:
         """This node with these closed children, noting a new child of sibling class `klass`."""
         if n_children == self.n_children and klass in self.classes:
             return self  # (nothing closed into it, the class already noted)
@@ -609,7 +609,7 @@ class _Search:
         # and a node that fails to close fails for every shallower parent too. For each: the
         # sum and count of its children once the nodes above it are closed into it.
         options: list[tuple[int, int, tuple[int, ...], int, int]] = []
-        top = level = len(stack) - 1
+        level = len(stack) - 1
         node = stack[level]
         child_sum, n_children = node.child_sum, node.n_children
         while True:

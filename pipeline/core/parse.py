@@ -18,9 +18,9 @@ from pipeline.core.lines import line_keys
 from pipeline.core.metadata import PageIdentity, stable_id
 from pipeline.core.rows import Row, RowError, identity_difference, place_values, split_rows, split_rows_unsized, tolerance
 from pipeline.core.tables import (
+    CODE,
     DECIMAL,
     FACT_KINDS,
-    CODE,
     FLEXIBILITY,
     GAP,
     LABEL,

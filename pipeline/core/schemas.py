@@ -18,7 +18,7 @@ from pipeline.core.hierarchy import LEVELS
 from pipeline.core.labels import MEASURES
 from pipeline.core.metadata import PHASES
 from pipeline.core.tables import TABLE_KINDS
-from pipeline.core.values import BLANK, NIHIL, NOT_AVAILABLE, NUMBER, PM, VALUE_STATUSES
+from pipeline.core.values import NIHIL, NUMBER, VALUE_STATUSES
 
 
 def col(description: str, sql: str, *, nullable: bool = False, **checks) -> object:

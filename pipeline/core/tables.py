@@ -123,7 +123,7 @@ class RawTable:
     corner: list[Token] = field(default_factory=list)
     body: list[Token] = field(default_factory=list)
     problem: str | None = None
-    footnotes: list["Footnote"] = field(default_factory=list)  # printed under the rows
+    footnotes: list[Footnote] = field(default_factory=list)  # printed under the rows
 
     @property
     def table_number(self) -> str | None:

@@ -12,8 +12,8 @@ or from a frame made in Python (`frame=`, the conformed dimensions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 import pandera.pandas as pa

@@ -200,7 +200,7 @@ def random_layout(rng: random.Random, variant: str | None = None, year: int | No
         ]
         cells: list[str] = []
         headings: list[str] = []
-        for (text, marker), col in zip(texts, cols):
+        for (text, marker), _col in zip(texts, cols):
             if not marked:
                 cells.append(text)
                 headings.append(text)
@@ -379,13 +379,13 @@ class Node:
     label: str
     level: str  # article | sub_article | instrument | regeling | breakdown
     code: str | None = None
-    children: list["Node"] = field(default_factory=list)
-    breakdowns: list["Node"] = field(default_factory=list)  # 'waarvan' rows printed right after this row
+    children: list[Node] = field(default_factory=list)
+    breakdowns: list[Node] = field(default_factory=list)  # 'waarvan' rows printed right after this row
     printed: bool = True  # False: a group row printed without values
     zero: bool = False  # an all-zero row
     values: list[int] = field(default_factory=list)  # the row's numbers (a group row: the sum of its children)
     cells: list[Cell] = field(default_factory=list)  # what the parser must report per column
-    parent: "Node | None" = None
+    parent: Node | None = None
     measure: str = ""
     split: bool = False  # a waarvan row of a complete split: a child of a group row, additive
     name_prefix: bool = False  # "Rijksbijdrage:": a prefix of the names after it, no row of the tree
@@ -404,7 +404,7 @@ class Node:
                 total[i] += v
         return total
 
-    def walk(self) -> Iterator["Node"]:
+    def walk(self) -> Iterator[Node]:
         """This row, its breakdowns, then its children: printed order."""
         yield self
         yield from self.breakdowns
@@ -1165,7 +1165,7 @@ def _render_cells(
     render: TableRender,
     *,
     millions: bool,
-    extras: "TableExtras | None" = None,
+    extras: TableExtras | None = None,
 ) -> None:
     extras = extras or TableExtras()
     for line in captions:

@@ -604,7 +604,7 @@ def undetectable_consistent_edit(page: GeneratedPage, rng: random.Random) -> Mut
         assert table.layout is not None
         free = _free_columns(table.layout)
         positions = {id(r.node): i for i, r in enumerate(table.rows)}
-        for position, row in enumerate(table.rows):
+        for _position, row in enumerate(table.rows):
             node = row.node
             if node.children or node.parent is None or node.is_waarvan:
                 continue
