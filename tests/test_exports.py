@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SEED
+from conftest import SEED, SOURCES
 from warehouse_support import (  # noqa: F401  (analyst_warehouse is a fixture)
     KIESRAAD_1SUPP_2020,
     KIESRAAD_JV_2020,
@@ -189,6 +190,32 @@ def test_exports_switch_atomically_and_old_versions_are_cleaned_up(analyst_wareh
     assert sorted(str(p.relative_to(link.resolve())) for p in link.resolve().rglob("*") if p.is_file()) == first_files
     assert not list(warehouse.parent.glob(".export.*"))
     assert os.readlink(link).startswith(export.VERSIONS_DIR)
+
+
+def test_a_build_writes_again_only_the_partition_files_whose_rows_changed_and_they_equal_a_fresh_builds(tmp_path: Path) -> None:
+    sources, warehouse, fresh = tmp_path / "sources", tmp_path / "kept" / "budget.duckdb", tmp_path / "fresh" / "budget.duckdb"
+    shutil.copytree(SOURCES, sources)
+    assert build_in_process(sources, warehouse) == 0
+    before = export_dir(warehouse).resolve()
+    add_made_pages(sources, [KIESRAAD_OWB_2020])  # a new partition, 2020_OWB
+    (sources / KIESRAAD_1SUPP_2020).unlink()  # and a changed one, 2020_1SUPP
+    assert build_in_process(sources, warehouse) == 0
+    assert build_in_process(sources, fresh) == 0
+    after, expected = export_dir(warehouse).resolve(), export_dir(fresh).resolve()
+    files = sorted(str(p.relative_to(after)) for table in export.PARTITIONED for p in (after / table).iterdir())
+    assert files == sorted(str(p.relative_to(expected)) for table in export.PARTITIONED for p in (expected / table).iterdir())
+    con = duckdb.connect()
+    try:
+        def rows(path: Path) -> list[tuple]:  # in file order
+            return con.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall() if path.exists() else []
+
+        assert all(rows(after / f) == rows(expected / f) for f in files)
+        unchanged = {f for f in files if (before / f).exists() and rows(before / f) == rows(after / f)}
+    finally:
+        con.close()
+    linked = {f for f in files if (before / f).exists() and (before / f).stat().st_ino == (after / f).stat().st_ino}
+    assert linked == unchanged and "fact_budget_amount/2024_OWB.parquet" in linked
+    assert "fact_budget_amount/2020_1SUPP.parquet" not in linked and (before / "fact_budget_amount/2020_1SUPP.parquet").exists()
 
 
 COMPLETE_SPLIT = "made_2023_PSUPP_IIB_art6_nog_te_verdelen_split.txt"

@@ -10,6 +10,7 @@ publication, so a reader that resolved the link just before the swap can finish.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,9 +21,13 @@ import duckdb
 
 from pipeline.store.ddl import quote
 from pipeline.store.open_data_csv import CSV_NAME, write_budgettaire_tabellen
+from pipeline.store.warehouse_file import columns_of_relation
 
 EXPORT_LINK = "export"
 VERSIONS_DIR = ".exports"
+# Per partitioned table: its columns and, per partition, the row count and a hash of the rows
+# (what decides whether the next publication can link the file instead of writing it again).
+FINGERPRINTS = ".partition_fingerprints.json"
 # The big tables are exported as a folder of files, one per partition, so a reader can take
 # one year and phase (`2024_OWB.parquet`) or one chapter (`VII.parquet`) of them; `none` stands
 # for an empty year, phase or chapter. The files have the table's columns (the partition is in
@@ -90,24 +95,54 @@ def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> i
     return con.execute(f"COPY ({query}) TO {quote(str(target))} (FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
 
 
-def _write_partitioned(con: duckdb.DuckDBPyConnection, name: str, version: Path) -> dict[str, int]:
+def _write_partitioned(con: duckdb.DuckDBPyConnection, name: str, version: Path, previous: Path | None) -> tuple[dict[str, int], dict]:
     """The folder `name/` of a partitioned table: one file per partition (an empty table gets
-    one empty file, so the folder always reads as the table)."""
+    one empty file, so the folder always reads as the table). A partition whose rows are those
+    of the previous version's file (same columns, same row fingerprint) is that file, hard-linked
+    rather than written again; returns the row counts and the fingerprints kept for the next."""
     folder = version / name
     folder.mkdir()
-    present = {v for (v,) in con.execute(f"SELECT DISTINCT {partition_key_sql(name)} FROM {_partition_source(name)}").fetchall()}
-    counts = _write_all_partitions(con, name, folder, present)
-    if counts is not None:
-        return counts
-    counts = {}
-    for value in sorted(present):
-        file = partition_file(value)
-        counts[f"{name}/{file}"] = _copy_parquet(con, _partition_query(name, value), folder / file)
+    fingerprints = {
+        "columns": columns_of_relation(con, name),
+        "partitions": {value: [count, digest] for value, count, digest in con.execute(
+            f"SELECT {partition_key_sql(name)} AS p, count(*), sum(hash(t)::HUGEINT)::VARCHAR FROM {_partition_source(name)} GROUP BY p"
+        ).fetchall()},
+    }
+    counts = _link_unchanged(name, folder, previous, fingerprints)
+    todo = {value for value in fingerprints["partitions"] if f"{name}/{partition_file(value)}" not in counts}
+    written = _write_all_partitions(con, name, folder, todo)
+    if written is None:
+        written = {}
+        for value in sorted(todo):
+            file = partition_file(value)
+            written[f"{name}/{file}"] = _copy_parquet(con, _partition_query(name, value), folder / file)
+    counts.update(written)
     if not counts:
         file = partition_file(_empty_partition(name))
         counts[f"{name}/{file}"] = _copy_parquet(con, f"SELECT * FROM {name}", folder / file)
     _check_total(con, name, counts)
+    return counts, fingerprints
+
+
+def _link_unchanged(name: str, folder: Path, previous: Path | None, fingerprints: dict) -> dict[str, int]:
+    """Hard-link the previous version's files of the partitions whose fingerprint is unchanged."""
+    old = _read_fingerprints(previous).get(name) if previous is not None else None
+    if not old or old["columns"] != fingerprints["columns"]:
+        return {}
+    counts = {}
+    for value, fingerprint in fingerprints["partitions"].items():
+        source = previous / name / partition_file(value)
+        if old["partitions"].get(value) == fingerprint and source.is_file():
+            os.link(source, folder / partition_file(value))
+            counts[f"{name}/{partition_file(value)}"] = _parquet_rows(folder / partition_file(value))
     return counts
+
+
+def _read_fingerprints(version: Path) -> dict:
+    try:
+        return json.loads((version / FINGERPRINTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # no previous version, or one written before fingerprints: write everything
 
 
 def _empty_partition(name: str) -> str:
@@ -121,13 +156,15 @@ def _check_total(con: duckdb.DuckDBPyConnection, name: str, counts: dict[str, in
 
 
 def _write_all_partitions(con: duckdb.DuckDBPyConnection, name: str, folder: Path, present: set[str]) -> dict[str, int] | None:
-    """Every partition of a table in one pass (DuckDB's partitioned COPY), renamed into place;
+    """The partitions `present` of a table in one pass (DuckDB's partitioned COPY), renamed into place;
     None (and nothing left behind) when DuckDB did not write exactly one file per partition."""
     if not present:
         return None
     scratch = folder / ".partitions"
+    wanted = ", ".join(quote(value) for value in sorted(present))
     con.execute(
-        f"COPY (SELECT t.*, {_stem_sql(partition_key_sql(name))} AS __partition FROM {_partition_source(name)}) "
+        f"COPY (SELECT t.*, {_stem_sql(partition_key_sql(name))} AS __partition FROM {_partition_source(name)} "
+        f"WHERE {partition_key_sql(name)} IN ({wanted})) "
         f"TO {quote(str(scratch))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (__partition))"
     )
     try:
@@ -139,7 +176,6 @@ def _write_all_partitions(con: duckdb.DuckDBPyConnection, name: str, folder: Pat
             file = partition_file(value)
             os.replace(files[_stem(value)], folder / file)
             counts[f"{name}/{file}"] = _parquet_rows(folder / file)
-        _check_total(con, name, counts)
         return counts
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -152,13 +188,18 @@ def write_exports(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations
     version = warehouse_dir / VERSIONS_DIR / uuid.uuid4().hex
     version.mkdir(parents=True)
     counts: dict[str, int] = {}
+    link = warehouse_dir / EXPORT_LINK
+    previous = link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+    fingerprints = {}
     try:
         for name in relations:
             if name in PARTITIONED:
-                counts.update(_write_partitioned(con, name, version))
+                table_counts, fingerprints[name] = _write_partitioned(con, name, version, previous)
+                counts.update(table_counts)
             else:
                 counts[f"{name}.parquet"] = _copy_parquet(con, f"SELECT * FROM {name}", version / f"{name}.parquet")
         counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME)
+        (version / FINGERPRINTS).write_text(json.dumps(fingerprints), encoding="utf-8")
         # Durable before `activate` links them: the files, then their folders.
         for path in sorted(version.rglob("*"), reverse=True):
             fsync(path)
