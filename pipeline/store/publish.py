@@ -64,7 +64,7 @@ import pandas as pd
 from pipeline.core import metadata
 from pipeline.core.schemas import TABLE_MODELS, VIEW_MODELS, column_descriptions, columns_of, table_description
 from pipeline.sql import sql_text
-from pipeline.store import export
+from pipeline.store import export, printed_tables
 from pipeline.store.connections import duckdb_config
 from pipeline.store.ddl import comment_sql, create_table_sql, quote, view_comment_sql
 from pipeline.store.dimensions import chapter_frame, phase_frame
@@ -107,9 +107,14 @@ VIEW_FILES = {
     "budget_vintages": "budget_vintages.sql",
     "budget_by_year": "budget_by_year.sql",
     "budget_flexibility": "budget_flexibility.sql",
+    "v_budget_summable": "v_budget_summable.sql",
+    "v_table_as_printed": "v_table_as_printed.sql",
+    "v_document_status": "v_document_status.sql",
+    "budget_chapter_totals": "budget_chapter_totals.sql",
 }
 YEAR_COLUMNS_MARKER = "/*year columns*/"
 YEAR_COLUMN = re.compile(r"y\d{4}")
+HEADING_COLUMNS_MARKER = "/*heading columns*/"
 LINES_MARKER = "/*lines*/"
 STAGING_ATTACH_TIMEOUT_S = 120.0
 
@@ -449,6 +454,8 @@ def _update(staging_path: Path, warehouse: Path, target: Path, directory: Path, 
         # The views are queries over the tables; only budget_by_year's columns depend on the data.
         if _year_columns(con) != [c for c in _columns(con, "budget_by_year") if YEAR_COLUMN.fullmatch(c)]:
             _create_view(con, "budget_by_year")
+        if printed_tables.heading_columns(con) != printed_tables.current_heading_columns(con):
+            _create_view(con, "v_table_as_printed")
         steps.mark("views")
         pause("mid_load")
         con.execute(f"DELETE FROM {META}.changed_unit")
@@ -677,6 +684,8 @@ def _create_view(con: duckdb.DuckDBPyConnection, view: str) -> None:
             f", max(v.amount_thousand_eur) FILTER (WHERE v.fiscal_year = {int(c[1:])}) AS {c}" for c in _year_columns(con)
         )
         sql = sql.replace(YEAR_COLUMNS_MARKER, columns)
+    if HEADING_COLUMNS_MARKER in sql:
+        sql = printed_tables.view_sql(con, sql)
     con.execute(sql)
     for statement in view_comment_sql(view, VIEW_MODELS[view], _columns(con, view)):
         con.execute(statement)
@@ -714,7 +723,7 @@ def fingerprint() -> str:
     package = Path(__file__).resolve().parents[1]
     for path in sorted((package / "sql").glob("*.sql")):
         add(path.name, path.read_text(encoding="utf-8"))
-    for module in ("publish.py", "export.py", "ddl.py", "dimensions.py"):
+    for module in ("publish.py", "export.py", "ddl.py", "dimensions.py", "printed_tables.py"):
         add(module, (package / "store" / module).read_text(encoding="utf-8"))
     add(export.layout_frame().to_csv(index=False))
     # dim_phase and the names of dim_chapter (pipeline.store.dimensions).
