@@ -33,7 +33,8 @@ def content(warehouse: Path) -> dict:
             columns = [c for (c,) in con.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index", [name]
             ).fetchall()]
-            row = ", ".join(f"coalesce({c}::VARCHAR, '∅')" for c in columns)
+            quoted = ['"' + c.replace('"', '""') + '"' for c in columns]  # printed headings are column names too
+            row = ", ".join(f"coalesce({c}::VARCHAR, '∅')" for c in quoted)
             result[name] = (columns, *con.execute(
                 f"SELECT count(*), coalesce(md5(string_agg(concat_ws('|', {row}), '\n' ORDER BY concat_ws('|', {row}))), '') FROM {name}"
             ).fetchone())
