@@ -13,7 +13,7 @@ import pytest
 from conftest import SEED, SOURCES
 from warehouse_support import analyst_warehouse, build_in_process, query  # noqa: F401  (analyst_warehouse is a fixture)
 
-from pipeline.testing.generator import random_page, realistic_page, tolerance
+from pipeline.testing.generator import PageSpec, random_page, realistic_page, tolerance
 
 # Generated pages in the property test; BUDGET_TEST_GENERATED_PAGES=1000 for the issue's full count.
 GENERATED_PAGES = int(os.environ.get("BUDGET_TEST_GENERATED_PAGES", "120"))
@@ -86,12 +86,14 @@ def test_on_every_loaded_table_of_the_real_pages_the_leaves_add_up_to_the_articl
 @pytest.fixture(scope="module")
 def generated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """GENERATED_PAGES random pages of every layout and shape (and a few of the seed's size),
-    plus one page copied under a second name, built into a temp warehouse."""
+    pages with a second table, and one page copied under a second name, built into a temp warehouse."""
     tmp = tmp_path_factory.mktemp("generated")
     sources = tmp / "sources"
     sources.mkdir()
     pages = [random_page(random.Random(f"summable-{i}")) for i in range(GENERATED_PAGES)]
     pages += [realistic_page(random.Random(f"summable-large-{i}")) for i in range(3)]
+    # An apparaat table beside the budget table whose instruments it details: counted once.
+    pages += [random_page(random.Random(f"summable-two-tables-{i}"), PageSpec(shape="cell_per_line", extra_tables=1)) for i in range(20)]
     with open(sources / "manifest.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["file", "source_url", "chapter", "budget_year", "phase", "article"])
@@ -193,10 +195,13 @@ def test_every_page_of_the_sources_has_a_status(analyst_warehouse: Path) -> None
 
 
 def test_a_duplicate_page_is_listed_with_its_own_status(generated_warehouse: Path) -> None:
-    rows = query(generated_warehouse, "SELECT status, warnings FROM v_document_status WHERE source_file = 'zz_copy_of_the_first_page.txt'")
-    assert rows[0][0] == "duplicate" and "repeats" in rows[0][1][0]
+    rows = query(generated_warehouse, """SELECT status, warnings, tables_loaded, figures_loaded
+                                          FROM v_document_status WHERE source_file = 'zz_copy_of_the_first_page.txt'""")
+    status, warnings, tables, figures = rows[0]
+    assert status == "duplicate" and "repeats" in warnings[0]
+    assert tables == figures == 0  # counted once, on the file loaded
     files = query(generated_warehouse, "SELECT count(*) FROM v_document_status")[0][0]
-    assert files == GENERATED_PAGES + 3 + 1
+    assert files == GENERATED_PAGES + 3 + 20 + 1
 
 
 # 4. budget_chapter_totals ------------------------------------------------------------------------

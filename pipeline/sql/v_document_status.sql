@@ -3,7 +3,9 @@
 --
 -- Every page file is in one of three places: dim_document (a page that loaded, wholly or in
 -- part), load_rejections (a page refused whole has only its rejection) or load_warnings (a
--- duplicate of another file has only its warning).
+-- duplicate of another file has only its warning). A duplicate counts none of the tables or
+-- figures of the page it repeats (they count once, on the file loaded); it shows the identity of
+-- its document when that is loaded from another file (the same page under another name).
 CREATE OR REPLACE VIEW v_document_status AS
 WITH pages AS (
     SELECT source_file, document_id FROM dim_document
@@ -46,8 +48,8 @@ unloaded_rows AS (
 SELECT
     p.source_file,
     CASE
-        WHEN w.is_duplicate AND d.document_id IS NULL THEN 'duplicate'
-        WHEN d.document_id IS NULL OR r.page_refused THEN 'refused'
+        WHEN w.is_duplicate AND loaded.document_id IS NULL THEN 'duplicate'
+        WHEN loaded.document_id IS NULL OR r.page_refused THEN 'refused'
         WHEN coalesce(t.tables_rejected, 0) > 0 AND coalesce(t.tables_loaded, 0) = 0 THEN 'refused'
         WHEN coalesce(t.tables_rejected, 0) > 0 THEN 'partly_loaded'
         WHEN coalesce(t.tables_loaded, 0) + coalesce(t.tables_kept_as_cells, 0) = 0 THEN 'no_tables'
@@ -77,9 +79,10 @@ SELECT
     coalesce(r.rejections, []::VARCHAR[]) AS rejections,
     coalesce(u.unloaded_row_labels, []::VARCHAR[]) AS unloaded_row_labels
 FROM pages AS p
-LEFT JOIN dim_document AS d ON d.source_file = p.source_file
-LEFT JOIN tables AS t ON t.document_id = d.document_id
-LEFT JOIN figures AS f ON f.document_id = d.document_id
+LEFT JOIN dim_document AS d ON d.document_id = p.document_id
+LEFT JOIN dim_document AS loaded ON loaded.source_file = p.source_file
+LEFT JOIN tables AS t ON t.document_id = loaded.document_id
+LEFT JOIN figures AS f ON f.document_id = loaded.document_id
 LEFT JOIN warned AS w ON w.source_file = p.source_file
 LEFT JOIN refused AS r ON r.source_file = p.source_file
-LEFT JOIN unloaded_rows AS u ON u.document_id = d.document_id;
+LEFT JOIN unloaded_rows AS u ON u.document_id = loaded.document_id;
