@@ -111,6 +111,11 @@ def test_on_every_loaded_table_of_generated_pages_the_leaves_add_up_to_the_artic
     wrong, checked = sums_off_by_more_than_rounding(generated_warehouse)
     assert checked > GENERATED_PAGES
     assert wrong == []
+    # A document with a budget and an apparaat table counts one of them per measure and year.
+    assert query(generated_warehouse, """SELECT count(*) FROM (SELECT document_id FROM dim_table WHERE status = 'loaded'
+                                          GROUP BY 1 HAVING count(DISTINCT table_kind) FILTER (WHERE table_kind IN ('budget', 'apparaat')) = 2)""")[0][0] > 0
+    assert query(generated_warehouse, """SELECT document_id, measure, fiscal_year FROM v_budget_summable
+                                          GROUP BY ALL HAVING count(DISTINCT table_id) > 1""") == []
 
 
 # 2. v_table_as_printed and v_budget_amount ------------------------------------------------------
