@@ -70,18 +70,6 @@ def _heading_groups(con: duckdb.DuckDBPyConnection) -> list[list[str]]:
     return [sorted(spellings[key], key=spellings[key].index) for key in order]
 
 
-def heading_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The heading columns the view must have for the data in `con`."""
-    return [group[0] for group in _heading_groups(con)]
-
-
-def current_heading_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The heading columns the view has now."""
-    fixed = {name.lower() for name in fixed_columns()}
-    names = [r[0] for r in con.execute(f"SELECT * FROM {VIEW} LIMIT 0").description]
-    return [name for name in names if name.lower() not in fixed]
-
-
 def view_sql(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """The view's SQL with its headings query and one column per heading in place of the markers."""
     columns = []
