@@ -33,7 +33,8 @@ roots AS (
 )
 SELECT d.source_file, r.table_id, r.measure, r.fiscal_year, r.total, coalesce(s.leaf_sum, 0), coalesce(s.n, 0)
 FROM roots AS r
-JOIN dim_document AS d ON r.table_id LIKE d.document_id || '-%'
+JOIN dim_table AS t USING (table_id)
+JOIN dim_document AS d USING (document_id)
 LEFT JOIN summed AS s USING (table_id, measure, fiscal_year)
 ORDER BY ALL
 """

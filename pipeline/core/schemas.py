@@ -495,9 +495,9 @@ class VTableAsPrinted(pa.DataFrameModel):
         "when the table prints it more than once (and by a ' #' suffix when two headings differ only in case, or one is named like a column before it).",
         "VARCHAR[]",
     )
-    document_id: Series[str] = ref(FactBudgetAmount, "document_id")
-    table_id: Series[str] = ref(FactBudgetAmount, "table_id")
-    line_id: Series[str] = ref(FactBudgetAmount, "line_id")
+    document_id: Series[str] = ref(FactBudgetAmount, "document_id", "The document the table is on.")
+    table_id: Series[str] = ref(FactBudgetAmount, "table_id", "The table (dim_table).")
+    line_id: Series[str] = ref(FactBudgetAmount, "line_id", "The budget line the row is (dim_budget_line).")
     heading_amount: Series[pd.Int64Dtype] = pa.Field(
         alias=r"^(?P<heading>.+)$",
         regex=True,
