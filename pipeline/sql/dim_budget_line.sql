@@ -1,9 +1,6 @@
 -- One row per budget line, conformed across documents. A line's attributes come from the
 -- latest document that prints it (budget year, then phase in budget-cycle order), so a renamed
 -- article shows its current name everywhere.
--- The marker /*lines*/ is replaced by nothing (every line) or by a filter on line_id: a line's
--- row depends only on the staged rows of that line, so an incremental publication computes the
--- lines its changed documents print (pipeline.store.publish).
 INSERT INTO dim_budget_line
 SELECT
     line_id,
@@ -20,8 +17,7 @@ SELECT
     arg_max(level, doc_order) AS level,
     bool_and(is_additive) AS is_additive,
     arg_max(parent_line_id, doc_order) AS parent_line_id,
-    -- A leaf: additive, and no document prints an additive child of it (children print where
-    -- their parent prints, so an incremental publication recomputes a parent with its children).
+    -- A leaf: additive, and no document prints an additive child of it.
     bool_and(is_additive) AND line_id NOT IN (
         SELECT parent_line_id FROM staging.stg_budget_line WHERE is_additive AND parent_line_id IS NOT NULL
     ) AS is_leaf
@@ -35,6 +31,5 @@ FROM (
     FROM staging.stg_budget_line AS l
     JOIN staging.dim_document AS d USING (document_id)
     LEFT JOIN dim_phase AS p ON p.phase = d.phase
-    /*lines*/
 )
 GROUP BY line_id;
