@@ -188,9 +188,11 @@ def test_v_budget_amount_has_the_row_its_path_and_its_parent(analyst_warehouse: 
 
 
 def test_every_page_of_the_sources_has_a_status(analyst_warehouse: Path) -> None:
-    rows = {r[0]: r[1:] for r in query(analyst_warehouse, """SELECT source_file, status, tables_loaded, tables_rejected, figures_loaded,
-                                                                missing_metadata, rejections, unloaded_row_labels FROM v_document_status""")}
+    statuses = query(analyst_warehouse, """SELECT source_file, status, tables_loaded, tables_rejected, figures_loaded,
+                                           missing_metadata, rejections, unloaded_row_labels FROM v_document_status""")
+    rows = {r[0]: r[1:] for r in statuses}
     pages = {p.name for p in SOURCES.glob("*.txt")}
+    assert len(rows) == len(statuses)  # one row per page file
     assert pages <= set(rows)
     assert rows[SEED][:4] == ("loaded", 2, 0, 392) and rows[SEED][4] == []
     flattened = rows["rb_2007_OWB_XIV_LNV_art28_nominaal_onvoorzien_flattened.txt"]
