@@ -1,5 +1,5 @@
 -- The printed headings of every loaded budget table, made unique within it: the names of the
--- heading columns of v_table_as_printed (pipeline.store.publish makes one column per distinct
+-- heading columns of v_table_as_printed (pipeline.store.printed_tables makes one column per distinct
 -- heading, case aside). A heading printed twice in a table, differing only in case, or named like
 -- one of the view's own columns (the marker below lists them) gets ' #2', ' #3' ...
 SELECT table_id, column_position,
