@@ -3,6 +3,7 @@ analysts ask for, and a comment on everything (issue #4, parts 1-3)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -22,7 +23,8 @@ from pipeline.core.fdp import FDP_PHASE_BY_KIND, fdp_phase
 from pipeline.core.metadata import CHAPTERS, PHASES
 from pipeline.core.parse import FLEX_CATEGORIES
 from pipeline.core.schemas import TABLE_MODELS, VIEW_MODELS, describe_column, table_description
-from pipeline.store.catalog import TABLE_NAMES, VIEW_NAMES
+from pipeline.sql import sql_text
+from pipeline.store.catalog import TABLE_NAMES, VIEW_NAMES, VIEWS, View
 
 KIESRAAD = "IIB/9/uitgaven/sub_article:9.1"
 
@@ -273,3 +275,9 @@ def test_each_view_has_exactly_the_columns_and_types_of_its_model(analyst_wareho
         described = describe_column(model, name)
         assert described is not None, f"{view}.{name} is not in {model.__name__}"
         assert data_type == described[0], f"{view}.{name}: {data_type} in the view, {described[0]} in the model"
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.name)
+def test_a_views_lineage_in_the_asset_graph_is_what_its_sql_reads(view: View) -> None:
+    read = set(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", sql_text(view.sql_file), re.I))
+    assert read & (set(TABLE_NAMES) | set(VIEW_NAMES)) - {view.name} == set(view.deps)

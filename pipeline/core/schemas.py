@@ -116,6 +116,7 @@ class DimBudgetLine(pa.DataFrameModel):
     level: Series[str] = col("chapter, article, sub_article, instrument, regeling, detail or breakdown.", "VARCHAR", isin=list(LEVELS))
     is_additive: Series[bool] = col("False for 'waarvan' breakdowns: never add them to their parent's siblings (true for the waarvan rows of a complete split, which add up into their group row).", "BOOLEAN")
     parent_line_id: Series[str] = col("The line this line adds up into (breakdowns: the line they break down); empty for totals.", "VARCHAR", nullable=True)
+    is_leaf: Series[bool] = col("True for an additive line that no document prints an additive child of (a 'waarvan' breakdown is not a child, unless it splits a row without values completely): its figures add up to the totals without double counting. Within one table, v_budget_summable decides by the table's own rows.", "BOOLEAN")
 
 
 class FactBudgetAmount(pa.DataFrameModel):
@@ -336,6 +337,9 @@ class VBudgetAmount(pa.DataFrameModel):
     document_id: Series[str] = ref(FactBudgetAmount, "document_id")
     table_id: Series[str] = ref(FactBudgetAmount, "table_id")
     line_id: Series[str] = ref(FactBudgetAmount, "line_id")
+    row_number: Series[int] = ref(FactBudgetAmount, "row_number", "1-based row within the table, in page order.")
+    path: Series[str] = ref(DimBudgetLine, "path")
+    parent_line_id: Series[str] = ref(DimBudgetLine, "parent_line_id")
 
 
 _VINTAGE_AMOUNT = (
@@ -375,6 +379,8 @@ class BudgetVintage(pa.DataFrameModel):
     change_thousand_eur: Series[pd.Int64Dtype] = col("amount_thousand_eur minus the previous vintage's figure: how much this document moved the figure; empty for the first vintage.", "BIGINT", nullable=True)
     source_file: Series[str] = ref(DimDocument, "source_file")
     source_line: Series[int] = ref(FactBudgetAmount, "source_line")
+    table_id: Series[str] = ref(FactBudgetAmount, "table_id", "The table the figure is taken from.")
+    row_number: Series[int] = ref(FactBudgetAmount, "row_number")
 
 
 class BudgetByYear(pa.DataFrameModel):
@@ -430,11 +436,129 @@ class BudgetFlexibility(pa.DataFrameModel):
     table_id: Series[str] = ref(FactBudgetFlexibility, "table_id")
 
 
+class VBudgetSummable(pa.DataFrameModel):
+    """One figure per leaf line, document, measure and fiscal year (the figure of budget_vintages), with the document's and the line's attributes: any SUM over any filter is the true total of what the filter selects."""
+
+    chapter: Series[str] = ref(DimDocument, "chapter")
+    chapter_name: Series[str] = ref(DimChapter, "chapter_name")
+    budget_year: Series[pd.Int64Dtype] = ref(DimDocument, "budget_year")
+    phase: Series[str] = ref(DimDocument, "phase")
+    article_code: Series[str] = ref(DimDocument, "article_code")
+    article_name: Series[str] = ref(VBudgetAmount, "article_name")
+    measure: Series[str] = ref(DimBudgetLine, "measure")
+    sub_article_code: Series[str] = ref(DimBudgetLine, "sub_article_code")
+    sub_article_name: Series[str] = ref(DimBudgetLine, "sub_article_name")
+    instrument: Series[str] = ref(DimBudgetLine, "instrument")
+    regeling: Series[str] = ref(DimBudgetLine, "regeling")
+    label: Series[str] = ref(DimBudgetLine, "label")
+    level: Series[str] = ref(DimBudgetLine, "level")
+    path: Series[str] = ref(DimBudgetLine, "path")
+    fiscal_year: Series[int] = ref(BudgetVintage, "fiscal_year")
+    column_label: Series[str] = ref(BudgetVintage, "column_label")
+    column_kind: Series[str] = ref(BudgetVintage, "column_kind")
+    fdp_phase: Series[str] = ref(BudgetVintage, "fdp_phase")
+    amount_thousand_eur: Series[int] = col(
+        "The document's figure for the leaf line and fiscal year in thousands of euros, the one budget_vintages picks (never a mutatie or verschil). "
+        "Only leaves: lines without an additive child in their table (a row without values stands for its children, which are here); 'waarvan' breakdowns are left out. "
+        "Per document and measure one table counts: its budget table, else its apparaat table (the first on the page when there are more).",
+        "BIGINT",
+    )
+    printed_label: Series[str] = ref(FactBudgetAmount, "printed_label")
+    source_file: Series[str] = ref(DimDocument, "source_file")
+    source_line: Series[int] = ref(FactBudgetAmount, "source_line")
+    document_id: Series[str] = ref(BudgetVintage, "document_id")
+    table_id: Series[str] = ref(BudgetVintage, "table_id")
+    row_number: Series[int] = ref(FactBudgetAmount, "row_number")
+    line_id: Series[str] = ref(DimBudgetLine, "line_id")
+
+
+class VTableAsPrinted(pa.DataFrameModel):
+    """Every loaded budget table as printed: one row per printed row in page order, with its code, label and level, and one column per printed heading (the columns of all tables; a table's own are listed in headings)."""
+
+    source_file: Series[str] = ref(DimDocument, "source_file")
+    chapter: Series[str] = ref(DimDocument, "chapter")
+    budget_year: Series[pd.Int64Dtype] = ref(DimDocument, "budget_year")
+    phase: Series[str] = ref(DimDocument, "phase")
+    article_code: Series[str] = ref(DimDocument, "article_code")
+    table_ordinal: Series[int] = ref(DimTable, "table_ordinal")
+    table_number: Series[str] = ref(DimTable, "table_number")
+    table_caption: Series[str] = ref(DimTable, "caption", "Caption of the table, as printed.")
+    row_number: Series[int] = ref(FactBudgetAmount, "row_number", "1-based row within the table, in page order: ORDER BY row_number gives the rows as printed.")
+    code: Series[str] = col("The row's code as printed ('7.1', '1.'); empty when the row has none.", "VARCHAR", nullable=True)
+    label: Series[str] = ref(FactBudgetAmount, "printed_label")
+    level: Series[str] = ref(DimBudgetLine, "level")
+    headings: Series[object] = col(
+        "The table's own heading columns of this view, in page order: each printed heading, made unique within its table by ' #2', ' #3' ... "
+        "when the table prints it more than once (and by a ' #' suffix when two headings differ only in case, or one is named like a column before it).",
+        "VARCHAR[]",
+    )
+    document_id: Series[str] = ref(FactBudgetAmount, "document_id", "The document the table is on.")
+    table_id: Series[str] = ref(FactBudgetAmount, "table_id", "The table (dim_table).")
+    line_id: Series[str] = ref(FactBudgetAmount, "line_id", "The budget line the row is (dim_budget_line).")
+    heading_amount: Series[pd.Int64Dtype] = pa.Field(
+        alias=r"^(?P<heading>.+)$",
+        regex=True,
+        nullable=True,
+        description="The row's figure in the column headed '{heading}' (as printed), in thousands of euros; empty when the cell holds no number (blank, pm, not available: see v_budget_amount) or the table has no such column.",
+        metadata={"sql": "BIGINT"},
+    )
+
+
+class VDocumentStatus(pa.DataFrameModel):
+    """One row per page file of the sources, refused ones included: what loaded, what did not and why."""
+
+    source_file: Series[str] = ref(DimDocument, "source_file")
+    status: Series[str] = col(
+        "loaded (every table found loaded or kept as cells), partly_loaded (some table refused), refused (the page, or every table with figures, refused), "
+        "duplicate (another file carries the same page; loaded once from it) or no_tables (loaded, but no table found).",
+        "VARCHAR",
+        isin=["loaded", "partly_loaded", "refused", "duplicate", "no_tables"],
+    )
+    document_id: Series[str] = ref(LoadRejection, "document_id", "The document the page is (empty when the page was refused before it had one).")
+    source_url: Series[str] = ref(DimDocument, "source_url")
+    chapter: Series[str] = ref(DimDocument, "chapter")
+    budget_year: Series[pd.Int64Dtype] = ref(DimDocument, "budget_year")
+    phase: Series[str] = ref(DimDocument, "phase")
+    article_code: Series[str] = ref(DimDocument, "article_code")
+    article_name: Series[str] = ref(DimDocument, "article_name")
+    tables_loaded: Series[int] = col("Tables loaded as budget facts or flexibility shares (dim_table.status = 'loaded').", "BIGINT")
+    tables_kept_as_cells: Series[int] = col("Tables recognised and kept as cells only (not budget fact tables).", "BIGINT")
+    tables_rejected: Series[int] = col("Tables refused (see rejections).", "BIGINT")
+    figures_loaded: Series[int] = col("Printed cells loaded into fact_budget_amount (a figure or an empty, pm or not-available cell).", "BIGINT")
+    missing_metadata: Series[object] = col("The identity fields the page lacks (chapter, budget_year, phase, article_code, article_name): left empty, never guessed; empty list when none.", "VARCHAR[]")
+    warnings: Series[object] = col("Its load_warnings messages, in order.", "VARCHAR[]")
+    rejections: Series[object] = col("Its load_rejections reasons, in source line order.", "VARCHAR[]")
+    unloaded_row_labels: Series[object] = col("Labels of the rows of its refused tables, as printed, in page order.", "VARCHAR[]")
+
+
+class BudgetChapterTotal(pa.DataFrameModel):
+    """Per chapter, budget year, phase, measure and fiscal year: the total over the articles loaded, and which articles those are."""
+
+    chapter: Series[str] = ref(DimDocument, "chapter")
+    chapter_name: Series[str] = ref(DimChapter, "chapter_name")
+    budget_year: Series[pd.Int64Dtype] = ref(DimDocument, "budget_year")
+    phase: Series[str] = ref(DimDocument, "phase")
+    measure: Series[str] = ref(DimBudgetLine, "measure")
+    fiscal_year: Series[int] = ref(BudgetVintage, "fiscal_year")
+    total_thousand_eur: Series[int] = col(
+        "Sum over the articles loaded of each article's figure (as in budget_vintages), in thousands of euros: the printed total of the article (Uitgaven, Verplichtingen, Ontvangsten) "
+        "where it prints one for the year, else the sum of its leaf figures (v_budget_summable). Not the chapter's total unless every article is loaded: see n_articles.",
+        "BIGINT",
+    )
+    n_articles: Series[int] = col("How many articles (documents) the total covers.", "BIGINT")
+    articles: Series[object] = col("The article codes the total covers, in number order ('?' for a document without one).", "VARCHAR[]")
+    from_leaves: Series[object] = col("The article codes whose figure is the sum of their leaf figures (no printed total for the year); empty list when every article prints its total.", "VARCHAR[]")
+
+
 VIEW_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "v_budget_amount": VBudgetAmount,
     "budget_vintages": BudgetVintage,
     "budget_by_year": BudgetByYear,
     "budget_flexibility": BudgetFlexibility,
+    "v_budget_summable": VBudgetSummable,
+    "v_table_as_printed": VTableAsPrinted,
+    "v_document_status": VDocumentStatus,
+    "budget_chapter_totals": BudgetChapterTotal,
 }
 
 

@@ -1,7 +1,7 @@
 -- One row per budget line and document, one column per fiscal year: each document's figure for
 -- each year (the figure of budget_vintages), for pivoting in BI tools.
 -- Columns and their comments: pipeline.core.schemas.BudgetByYear. The year columns y<YYYY>,
--- one per fiscal year in the data, replace the marker below at publication (publish.py).
+-- one per fiscal year in the data, replace the marker below at publication (pipeline.store.year_columns).
 CREATE OR REPLACE VIEW budget_by_year AS
 SELECT
     v.chapter,

@@ -16,7 +16,7 @@ CREATE OR REPLACE VIEW budget_vintages AS
 WITH candidates AS (
     SELECT
         f.document_id, f.line_id, f.measure, f.fiscal_year, f.column_label, f.column_kind, f.fdp_phase,
-        f.printed_label, f.amount_thousand_eur, f.value_status, f.source_line,
+        f.printed_label, f.amount_thousand_eur, f.value_status, f.source_line, f.table_id, f.row_number,
         row_number() OVER (
             PARTITION BY f.document_id, f.line_id, f.fiscal_year
             ORDER BY
@@ -74,7 +74,9 @@ SELECT
     o.previous_amount_thousand_eur,
     o.amount_thousand_eur - o.previous_amount_thousand_eur AS change_thousand_eur,
     o.source_file,
-    o.source_line
+    o.source_line,
+    o.table_id,
+    o.row_number
 FROM ordered AS o
 JOIN dim_budget_line AS l USING (line_id)
 LEFT JOIN dim_chapter AS ch ON ch.chapter = l.chapter;

@@ -16,7 +16,11 @@ SELECT
     arg_max(label, doc_order) AS label,
     arg_max(level, doc_order) AS level,
     bool_and(is_additive) AS is_additive,
-    arg_max(parent_line_id, doc_order) AS parent_line_id
+    arg_max(parent_line_id, doc_order) AS parent_line_id,
+    -- A leaf: additive, and no document prints an additive child of it.
+    bool_and(is_additive) AND line_id NOT IN (
+        SELECT parent_line_id FROM staging.stg_budget_line WHERE is_additive AND parent_line_id IS NOT NULL
+    ) AS is_leaf
 FROM (
     SELECT
         l.*,

@@ -30,7 +30,10 @@ SELECT
     f.source_line,
     f.document_id,
     f.table_id,
-    f.line_id
+    f.line_id,
+    f.row_number,
+    l.path,
+    l.parent_line_id
 FROM fact_budget_amount AS f
 JOIN dim_document AS d USING (document_id)
 JOIN dim_budget_line AS l USING (line_id)

@@ -2,8 +2,10 @@
 
 Publishing a new table takes its pandera model (pipeline/core/schemas.py) and one line in
 TABLES; a new view takes a `.sql` file in pipeline/sql/ named after it, its model and one line
-in VIEWS. Everything else follows from the registration: the DDL and COMMENTs, the load, the
-exports, the data dictionary and one Dagster asset each (pipeline/defs/warehouse.py).
+in VIEWS. A view whose columns follow the data (one per fiscal year, one per printed heading)
+also names a function (`render=`) that completes its SQL from the new file at publication.
+Everything else follows from the registration: the DDL and COMMENTs, the load, the exports, the
+data dictionary and one Dagster asset each (pipeline/defs/warehouse.py).
 
 A table comes from the staging table of the same name (the validated rows the parse wrote,
 keyed by page), from a SQL file of its own (`sql=`, over the staged and already loaded tables)
@@ -15,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.core.schemas import TABLE_MODELS, VIEW_MODELS, table_description
+from pipeline.store import printed_tables, year_columns
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class Table:
 class View:
     name: str
     deps: tuple[str, ...]  # the tables and views it reads (created after them)
+    # (new warehouse with its tables loaded, the .sql file's text) -> the SQL to run
+    render: Callable[[duckdb.DuckDBPyConnection, str], str] | None = None
 
     @property
     def model(self) -> type[pa.DataFrameModel]:
@@ -91,8 +97,13 @@ TABLES: tuple[Table, ...] = (
 VIEWS: tuple[View, ...] = (
     View("v_budget_amount", deps=("fact_budget_amount", "dim_document", "dim_budget_line", "dim_table")),
     View("budget_vintages", deps=("fact_budget_amount", "dim_document", "dim_budget_line", "dim_chapter", "dim_phase")),
-    View("budget_by_year", deps=("budget_vintages", "dim_phase")),
+    View("budget_by_year", deps=("budget_vintages", "dim_phase"), render=year_columns.view_sql),
     View("budget_flexibility", deps=("fact_budget_flexibility", "budget_vintages", "dim_document", "dim_chapter")),
+    View("v_budget_summable", deps=("budget_vintages", "fact_budget_amount", "dim_document", "dim_table", "dim_budget_line", "dim_chapter")),
+    View("v_table_as_printed", deps=("fact_budget_amount", "table_cell", "dim_document", "dim_table", "dim_budget_line"),
+         render=printed_tables.view_sql),
+    View("v_document_status", deps=("dim_document", "dim_table", "fact_budget_amount", "table_cell", "load_rejections", "load_warnings")),
+    View("budget_chapter_totals", deps=("v_budget_summable", "budget_vintages", "fact_budget_amount", "dim_budget_line", "dim_document", "dim_chapter")),
 )
 
 TABLE_NAMES = tuple(t.name for t in TABLES)

@@ -44,5 +44,6 @@ def view_comment_sql(name: str, model, columns: list[str]) -> list[str]:
         described = describe_column(model, column)
         if described is None:
             raise ValueError(f"view {name}: column {column} is not in its model {model.__name__}")
-        statements.append(f"COMMENT ON COLUMN {name}.{column} IS {quote(described[1])}")
+        identifier = '"' + column.replace('"', '""') + '"'  # printed headings have spaces, dots, brackets
+        statements.append(f"COMMENT ON COLUMN {name}.{identifier} IS {quote(described[1])}")
     return statements

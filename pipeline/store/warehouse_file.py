@@ -7,7 +7,6 @@ The file is written in the oldest DuckDB storage format that holds what it uses
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
@@ -23,8 +22,6 @@ from pipeline.store.hooks import pause
 # DuckDB 1.0 reads this format and every later version does: nothing the warehouse uses needs
 # a newer one (a test opens the file with DuckDB 1.4).
 STORAGE_VERSION = "v1.0.0"
-YEAR_COLUMNS_MARKER = "/*year columns*/"
-YEAR_COLUMN = re.compile(r"y\d{4}")
 
 
 def is_motherduck(path: str | Path) -> bool:
@@ -72,23 +69,14 @@ def _load(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def create_view(con: duckdb.DuckDBPyConnection, view: View) -> None:
-    """CREATE the view, with the COMMENTs on it and its columns."""
+    """CREATE the view (its SQL completed from the data when it has columns that follow the
+    data), with the COMMENTs on it and its columns."""
     sql = sql_text(view.sql_file)
-    if YEAR_COLUMNS_MARKER in sql:
-        columns = "\n    ".join(
-            f", max(v.amount_thousand_eur) FILTER (WHERE v.fiscal_year = {int(c[1:])}) AS {c}" for c in _year_columns(con)
-        )
-        sql = sql.replace(YEAR_COLUMNS_MARKER, columns)
+    if view.render is not None:
+        sql = view.render(con, sql)
     con.execute(sql)
     for statement in view_comment_sql(view.name, view.model, columns_of_relation(con, view.name)):
         con.execute(statement)
-
-
-def _year_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """budget_by_year's year columns: one per fiscal year of a figure with a phase."""
-    return [f"y{int(year)}" for (year,) in con.execute(
-        "SELECT DISTINCT fiscal_year FROM fact_budget_amount WHERE fdp_phase IS NOT NULL AND fiscal_year IS NOT NULL ORDER BY 1"
-    ).fetchall()]
 
 
 def columns_of_relation(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
