@@ -24,16 +24,22 @@ from pandas.api.types import infer_dtype
 
 from pipeline.core import tables as tables_module
 from pipeline.core.documents import fingerprint, resolve_identity
+from pipeline.core.explanations import explain_page
 from pipeline.core.fdp import FDP_PHASE_BY_KIND
 from pipeline.core.metadata import ManifestRow, PageIdentity, stable_id
 from pipeline.core.parse import REJECTED, PageResult, parse_page
 from pipeline.core.schemas import (
+    BudgetExplanation,
     DimDocument,
     DimTable,
+    ExplanationTerm,
     FactBudgetAmount,
     FactBudgetFlexibility,
+    FactInstrumentCommitment,
     LoadRejection,
     LoadWarning,
+    ParliamentaryPaperCitation,
+    SearchWordForm,
     SourceFile,
     StagedBudgetLine,
     TableCell,
@@ -54,6 +60,11 @@ FRAME_MODELS = {
     "load_rejections": LoadRejection,
     "load_warnings": LoadWarning,
     "source_file": SourceFile,
+    "budget_explanation": BudgetExplanation,
+    "fact_instrument_commitment": FactInstrumentCommitment,
+    "parliamentary_paper_citation": ParliamentaryPaperCitation,
+    "explanation_term": ExplanationTerm,
+    "search_word_form": SearchWordForm,
 }
 # Frames whose rows belong to one table (quarantined together when one row is invalid).
 PER_TABLE_FRAMES = ("stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
@@ -144,10 +155,23 @@ def _parse_source(key: str, data: bytes, manifest: ManifestRow | None) -> Parsed
     found = tables_module.find_tables(text)
     page = resolve_identity(key, text, manifest, found)
     result = parse_page(text, page, found)
+    _explain(text, found[0], page, result)
     for message in page.warnings:
         field_name = message.split(" ", 1)[0]
         result.warnings.insert(0, {"document_id": page.document_id, "source_file": key, "field": field_name, "message": message})
     return ParsedPage(key, sha, page, result, len(data))
+
+
+def _explain(text: str, tables: list, page: PageIdentity, result: PageResult) -> None:
+    """The page's prose: explanation sections linked to the lines just parsed, commitment shares,
+    citations and search terms (pipeline.core.explanations)."""
+    words = explain_page(text, tables, result.lines, page)
+    result.explanations = words.sections
+    result.instrument_commitments = words.commitments
+    result.paper_citations = words.citations
+    result.explanation_terms = words.terms
+    result.search_word_forms = words.word_forms
+    result.warnings.extend(words.warnings)
 
 
 def _page_rejection(page: PageIdentity, reason: str, *, stage: str) -> dict:
@@ -276,6 +300,11 @@ RESULT_PARTS = (
     ("identities", "table_column_identity"),
     ("rejections", "load_rejections"),
     ("warnings", "load_warnings"),
+    ("explanations", "budget_explanation"),
+    ("instrument_commitments", "fact_instrument_commitment"),
+    ("paper_citations", "parliamentary_paper_citation"),
+    ("explanation_terms", "explanation_term"),
+    ("search_word_forms", "search_word_form"),
 )
 RESULT_INDEX = {attribute: index for index, (attribute, _name) in enumerate(RESULT_PARTS)}
 FRAME_COLUMNS = {name: tuple(columns_of(model)) for name, model in FRAME_MODELS.items()}

@@ -87,6 +87,11 @@ PUBLIC_TABLES = (
     "table_column_identity",
     "load_rejections",
     "load_warnings",
+    "budget_explanation",
+    "fact_instrument_commitment",
+    "parliamentary_paper_citation",
+    "explanation_term",
+    "search_word_form",
     "dim_year",
 )
 ORDER_BY = {
@@ -98,6 +103,11 @@ ORDER_BY = {
     "table_column_identity": "table_id, identity_number, term_position",
     "load_rejections": "source_file, source_line, table_id",
     "load_warnings": "source_file, field, message",
+    "budget_explanation": "document_id, section_number",
+    "fact_instrument_commitment": "document_id, source_line, category",
+    "parliamentary_paper_citation": "document_id, source_line, paper_id",
+    "explanation_term": "stem, document_id, explanation_id, word",
+    "search_word_form": "word_form, document_id, stem",
 }
 # Tables made by SQL of their own rather than copied from staging.
 TABLE_SQL = {"dim_budget_line": "dim_budget_line.sql", "dim_year": "dim_year.sql"}
@@ -107,7 +117,10 @@ VIEW_FILES = {
     "budget_vintages": "budget_vintages.sql",
     "budget_by_year": "budget_by_year.sql",
     "budget_flexibility": "budget_flexibility.sql",
+    "dim_parliamentary_paper": "dim_parliamentary_paper.sql",
 }
+# Table macros, made after the views: name -> SQL file (a CREATE MACRO ... AS TABLE).
+MACRO_FILES = {"search_budget": "search_budget.sql"}
 YEAR_COLUMNS_MARKER = "/*year columns*/"
 YEAR_COLUMN = re.compile(r"y\d{4}")
 LINES_MARKER = "/*lines*/"
@@ -320,6 +333,8 @@ def _build(staging_path: Path, target: Path, directory: Path, steps: _Steps) -> 
         con.execute("BEGIN TRANSACTION")
         for view in VIEW_FILES:
             _create_view(con, view)
+        for macro in MACRO_FILES:
+            con.execute(sql_text(MACRO_FILES[macro]))
         for name in PUBLIC_TABLES:
             for statement in comment_sql(name, TABLE_MODELS[name]):
                 con.execute(statement)
