@@ -29,7 +29,8 @@ TOPIC = "topic"  # a subheading inside a regeling's (or artikelonderdeel's) text
 FUZZY_THRESHOLD = 0.8  # below this a heading matches no line (and the section stays unlinked)
 FUZZY_MARGIN = 0.05  # the best line must beat the runner-up by this much, else the link is ambiguous
 
-_ARTICLE_HEADING_RE = re.compile(r"^\d{1,2}\.\d{1,3}\s+Artikel\s+\d{1,3}[a-z]?\b", re.IGNORECASE)
+_ARTICLE_HEADING_RE = re.compile(r"^(?:\d{1,2}\.\d{1,3}\.?\s+)?(?:beleids|niet-beleids)?artikel\s+\d{1,3}[a-z]?\b(?!\.\d)", re.IGNORECASE)
+_LETTER_RE = re.compile(r"[^\W\d_]")
 _SUB_ARTICLE_HEADING_RE = re.compile(r"^(\d{1,3}\.\d{1,3})\.?\s+(\S.*)$")
 _BULLET_RE = re.compile(r"^(?:[•·▪◦*]|-\s|–\s|\d+[.)]\s+\S.*[.;:]$)")
 _END_OF_SENTENCE = (".", ":", ";", "?", "!", ",")
@@ -90,21 +91,21 @@ def words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """A light Dutch suffix stemmer: plural and inflection endings off, a doubled consonant undone
-    ('klokkenluiders' -> 'klokkenluider', 'misstanden' -> 'misstand', 'opdrachten' -> 'opdracht',
-    'subsidies' -> 'subsidi', 'subsidie' -> 'subsidi'). Over-stemming is harmless: query and text
-    go through the same function."""
+    ('klokkenluiders' -> 'klokkenluider', 'misstanden' -> 'misstand', 'stukken' -> 'stuk',
+    'subsidies' and 'subsidie' -> 'subsidi'). Over-stemming is harmless: the text's words and the
+    query's word forms (search_word_form) go through the same function."""
     if len(word) <= 4 or word.isdigit():
         return word
     if word.endswith("heden"):
         return word[:-5] + "heid"
-    for suffix in ("ingen", "en", "s", "e"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            base = word[: -len(suffix)]
-            if suffix == "s" and base.endswith(("s", "a", "o", "u", "i")):
-                return word if not base.endswith("i") else base
-            if len(base) >= 2 and base[-1] == base[-2] and base[-1] not in "aeiou":
-                base = base[:-1]  # 'stukken' -> 'stukk' -> 'stuk'
-            return base
+    if word.endswith("en") and len(word) >= 6:
+        word = word[:-2]
+        if word[-1] == word[-2] and word[-1] not in "aeiou":
+            word = word[:-1]  # 'stukken' -> 'stukk' -> 'stuk'
+    elif word.endswith("s") and len(word) >= 5 and word[-2] not in "su":
+        word = word[:-1]
+    if word.endswith("e") and len(word) >= 5:
+        word = word[:-1]
     return word
 
 
@@ -113,7 +114,7 @@ def word_forms_of(stems: set[str]) -> set[tuple[str, str]]:
     query for 'klokkenluider' finds 'klokkenluiders' and the other way round."""
     forms = set()
     for s in stems:
-        for form in (s, s + "s", s + "en", s + "e", s + "n"):
+        for form in (s, s + "s", s + "e", s + "es", s + "en", s + "n", s + s[-1:] + "en"):
             if stem(form) == s:
                 forms.add((form, s))
     return forms
@@ -186,8 +187,8 @@ def _regions(text_lines: list[str], tables: list[RawTable]) -> list[tuple[str | 
 
 def _block(number: int, raw: str) -> _Block | None:
     text = raw.strip()
-    if not text or is_boilerplate(text):
-        return None
+    if not _LETTER_RE.search(text) or is_boilerplate(text):
+        return None  # empty, or a number of a table that was not recognised: not prose
     heading = (
         len(text) <= 120
         and not text.endswith(_END_OF_SENTENCE)
@@ -294,14 +295,16 @@ def explain_page(text: str, tables: list[RawTable], lines: list[dict], page: Pag
     text_lines = text.splitlines()
     index = _Lines(lines)
     ordinal = 0
+    article_heading = None
     for after, blocks in _regions(text_lines, tables):
-        place = _Place(flexibility=after == FLEXIBILITY)
+        place = _Place(article_heading=article_heading, flexibility=after == FLEXIBILITY)
         section: dict | None = None
         for block in blocks:
             if block.is_heading:
                 ordinal += 1
                 section = _open_section(block, place, index, page, ordinal)
                 out.sections.append(section)
+                article_heading = place.article_heading
                 continue
             if section is None:  # prose before any heading of the region
                 ordinal += 1
@@ -342,7 +345,7 @@ def _open_section(block: _Block, place: _Place, index: _Lines, page: PageIdentit
     if _ARTICLE_HEADING_RE.match(heading):
         place.__init__(article_heading=heading, flexibility=False)
         return _section(page, ordinal, place.path(), block.line, None, None, None, "the article as a whole, not one line")
-    if sub and (not page.article_code or sub.group(1).split(".")[0] == page.article_code or
+    if sub and (sub.group(1).split(".")[0] == page.article_code or
                 any(line["printed_code"] == sub.group(1) for line in index.sub_articles)):
         code = sub.group(1)
         place.__init__(article_heading=place.article_heading, sub_heading=heading, sub_code=code)
