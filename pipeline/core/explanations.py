@@ -102,8 +102,8 @@ def stem(word: str) -> str:
         word = word[:-2]
         if word[-1] == word[-2] and word[-1] not in "aeiou":
             word = word[:-1]  # 'stukken' -> 'stukk' -> 'stuk'
-    elif word.endswith("s") and len(word) >= 5 and word[-2] not in "su":
-        word = word[:-1]
+    elif len(word) >= 5 and (word[-2:] in ("rs", "ls", "ms", "ns") or word.endswith(("ies", "jes"))):
+        word = word[:-1]  # the plural -s (after -er, -el, -em, -en, -ie, -je); not the s of 'proces'
     if word.endswith("e") and len(word) >= 5:
         word = word[:-1]
     return word
