@@ -72,7 +72,7 @@ def build(args: argparse.Namespace) -> int:
                 instance=instance,
                 raise_on_error=False,
                 run_config=run_config,
-                asset_selection=[dg.AssetKey("budget_warehouse")],
+                asset_selection=[dg.AssetKey("budget_warehouse"), dg.AssetKey("budget_report")],
             )
         checks = list(result.get_asset_check_evaluations()) if result.success else []
         if not result.success:

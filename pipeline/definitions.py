@@ -9,6 +9,7 @@ import dagster as dg
 from pipeline.defs.assets import budget_warehouse, parsed_pages, source_pages, validated_budget
 from pipeline.defs.checks import CHECKS
 from pipeline.defs.jobs import build_warehouse, register_page_partitions
+from pipeline.defs.report import budget_report
 from pipeline.defs.resources import paths_from_env, staging_from_env
 from pipeline.defs.sensors import sources_sensor
 
@@ -38,7 +39,7 @@ def executor_from_env() -> dg.ExecutorDefinition:
 def make_definitions() -> dg.Definitions:
     paths = paths_from_env()
     return dg.Definitions(
-        assets=[source_pages, parsed_pages, validated_budget, budget_warehouse],
+        assets=[source_pages, parsed_pages, validated_budget, budget_warehouse, budget_report],
         asset_checks=CHECKS,
         jobs=[build_warehouse, register_page_partitions],
         sensors=[sources_sensor],
