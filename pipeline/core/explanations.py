@@ -236,7 +236,7 @@ class _Lines:
         seen: set[str] = set()
         ordered = sorted(lines, key=lambda r: (r["measure"] != "uitgaven", r["table_id"], r["row_number"]))
         self.sub_articles: list[dict] = []
-        self.instruments: dict[str | None, list[dict]] = {}
+        self.instruments: dict[str | None, list[dict]] = {}  # sub_article line_id (None: directly under the article) -> its instruments
         self.below: dict[str, list[dict]] = {}  # instrument line_id -> its regelingen (and deeper)
         self.all_instruments: list[dict] = []
         by_id = {}
@@ -248,10 +248,12 @@ class _Lines:
             if line["level"] == "sub_article":
                 self.sub_articles.append(line)
             elif line["level"] == "instrument":
-                self.instruments.setdefault(line["sub_article_code"], []).append(line)
                 self.all_instruments.append(line)
         for line in by_id.values():
-            if line["level"] in ("regeling", "detail"):
+            if line["level"] == "instrument":
+                sub_article = _ancestor(line, by_id, "sub_article")
+                self.instruments.setdefault(sub_article["line_id"] if sub_article else None, []).append(line)
+            elif line["level"] in ("regeling", "detail"):
                 instrument = _ancestor(line, by_id, "instrument")
                 if instrument is not None:
                     self.below.setdefault(instrument["line_id"], []).append(line)
@@ -281,6 +283,12 @@ class _Place:
     regeling_line: dict | None = None
     regeling_reason: str | None = None
     topic: str | None = None
+    # The heading of a flexibility section about an instrument, until its first paragraph shows
+    # a share ("Het budget is voor 56% juridisch verplicht"); without one it was no flexibility text.
+    unconfirmed_flexibility: _Block | None = None
+
+    def leave_flexibility(self) -> None:
+        self.flexibility, self.flex_category, self.instrument_heading, self.unconfirmed_flexibility = False, None, None, None
 
     def path(self) -> list[str]:
         parts = [self.sub_heading] if self.sub_heading else [self.article_heading] if self.article_heading else []
@@ -300,6 +308,8 @@ def explain_page(text: str, tables: list[RawTable], lines: list[dict], page: Pag
         place = _Place(article_heading=article_heading, flexibility=after == FLEXIBILITY)
         section: dict | None = None
         for block in blocks:
+            if block.is_heading and place.unconfirmed_flexibility is not None:
+                _reopen(section, place, index, page)
             if block.is_heading:
                 ordinal += 1
                 section = _open_section(block, place, index, page, ordinal)
@@ -311,6 +321,11 @@ def explain_page(text: str, tables: list[RawTable], lines: list[dict], page: Pag
                 section = _section(page, ordinal, place.path() or ["(no heading)"], block.line, None, None, 0.0,
                                    "text before any heading of the page's prose")
                 out.sections.append(section)
+            if place.unconfirmed_flexibility is not None:
+                if _SHARE_RE.search(block.text):
+                    place.unconfirmed_flexibility = None
+                else:
+                    _reopen(section, place, index, page)
             section["text"] = f"{section['text']}\n\n{block.text}" if section["text"] else block.text
             section["last_source_line"] = block.line
             _read_paragraph(block, section, place, index, page, out)
@@ -318,6 +333,15 @@ def explain_page(text: str, tables: list[RawTable], lines: list[dict], page: Pag
         _index_section(section, out)
     _word_forms(page, out)
     return out
+
+
+def _reopen(section: dict, place: _Place, index: _Lines, page: PageIdentity) -> None:
+    """Read an instrument heading taken for flexibility text again, as an explanation heading."""
+    block = place.unconfirmed_flexibility
+    place.leave_flexibility()
+    again = _open_section(block, place, index, page, section["section_number"])
+    for key in ("heading_path", "line_id", "link_method", "link_score", "unmatched_reason"):
+        section[key] = again[key]
 
 
 def _section(page: PageIdentity, ordinal: int, path: list[str], line: int, line_id: str | None,
@@ -357,10 +381,20 @@ def _open_section(block: _Block, place: _Place, index: _Lines, page: PageIdentit
         score = 1.0 if method == EXACT else similarity(sub.group(2), matches[0]["printed_label"])
         return _section(page, ordinal, place.path(), block.line, matches[0]["line_id"], method, score, None)
     if place.flexibility and place.sub_heading is None:
-        return _open_flexibility_section(block, place, page, ordinal)
+        if _FLEX_CATEGORY_HEADINGS.get(_key(heading)) or place.flex_category and labels.canonical_instrument(heading):
+            return _open_flexibility_section(block, place, page, ordinal)
+        place.leave_flexibility()  # flexibility text is categories and instruments only
+    named = _sub_article_named(heading, place, index)
+    if named is not None:  # an artikelonderdeel heading without its code
+        place.__init__(article_heading=place.article_heading, sub_heading=heading, sub_code=named["sub_article_code"], sub_line=named)
+        method = EXACT if heading == named["printed_label"] else NORMALISED
+        return _section(page, ordinal, place.path(), block.line, named["line_id"], method, 1.0, None)
     instrument = labels.canonical_instrument(heading)
     if instrument is not None:
-        candidates = index.instruments.get(place.sub_code, []) if place.sub_code else index.all_instruments
+        if place.sub_line is not None:
+            candidates = index.instruments.get(place.sub_line["line_id"], [])
+        else:  # no artikelonderdeel heading above (or one the tables lack)
+            candidates = [] if place.sub_code else index.all_instruments
         place.instrument_heading, place.regeling_heading, place.topic = heading, None, None
         place.regeling_line = place.regeling_reason = None
         found = [line for line in candidates if line["instrument"] == instrument]
@@ -387,6 +421,20 @@ def _open_section(block: _Block, place: _Place, index: _Lines, page: PageIdentit
     return _section(page, ordinal, place.path(), block.line, None, None, None, reason)
 
 
+def _sub_article_named(heading: str, place: _Place, index: _Lines) -> dict | None:
+    """The artikelonderdeel line whose label the heading spells (folded), unless the heading also
+    names a regeling of the instrument being read (then it is that regeling)."""
+    key = _key(heading)
+    named = [line for line in index.sub_articles if _key(line["printed_label"]) == key]
+    if len(named) != 1:
+        return None
+    if place.instrument_line is not None:
+        regelingen = index.below.get(place.instrument_line["line_id"], [])
+        if any(_key(line["printed_label"]) == key for line in regelingen):
+            return None
+    return named[0]
+
+
 def _open_regeling_section(block: _Block, place: _Place, index: _Lines, page: PageIdentity, ordinal: int) -> dict:
     heading = block.text
     if place.instrument_line is None:
@@ -398,7 +446,7 @@ def _open_regeling_section(block: _Block, place: _Place, index: _Lines, page: Pa
     if match is not None and (current is None or match.line["line_id"] != current["line_id"] or match.method == EXACT):
         place.regeling_heading, place.regeling_line, place.regeling_reason, place.topic = heading, match.line, None, None
         return _section(page, ordinal, place.path(), block.line, match.line["line_id"], match.method, match.score, None)
-    if place.regeling_heading is not None:  # a subheading inside the regeling's text
+    if place.regeling_heading is not None and not (why or "").startswith("ambiguous"):  # a subheading inside the regeling's text
         place.topic = heading
         if current is None:
             return _section(page, ordinal, place.path(), block.line, None, None, None, f"a topic of an unmatched regeling: {place.regeling_reason}")
@@ -414,7 +462,7 @@ def _open_flexibility_section(block: _Block, place: _Place, page: PageIdentity, 
     if category is not None:
         place.flex_category, place.instrument_heading = heading, None
         return _section(page, ordinal, place.path(), block.line, None, None, None, "budget flexibility of the article as a whole")
-    place.instrument_heading = heading
+    place.instrument_heading, place.unconfirmed_flexibility = heading, block
     return _section(page, ordinal, place.path(), block.line, None, None, None,
                     "budget flexibility of an instrument across the article (its share: fact_instrument_commitment)")
 
