@@ -11,7 +11,8 @@ from conftest import SEED, SOURCES
 from warehouse_support import build_in_process, query
 
 from pipeline.core import build
-from pipeline.core.explanations import similarity, stem, words
+from pipeline.core.explanations import similarity
+from pipeline.sql import sql_text
 
 # Every instrument and regeling section of "7.1" and "7.2" in the seed that names a line: its
 # heading's source line, the heading as printed -> (instrument, label of the line as printed in
@@ -150,14 +151,24 @@ def test_citation_variants() -> None:
     ]
 
 
-def test_words_fold_case_and_accents_and_share_a_stem_across_plural_and_singular() -> None:
-    assert words("Efficiëntie, KLOKKENLUIDERS!") == ["efficientie", "klokkenluiders"]
+def test_the_stemmer_gives_singular_and_plural_one_stem() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    macros = sql_text("explanation_term.sql").split("INSERT INTO")[0]  # the dutch_stem macros
+    con.execute(macros)
+
+    def stem(word: str) -> str:
+        return con.execute("SELECT dutch_stem(lower(strip_accents(?)))", [word]).fetchone()[0]
+
     assert stem("klokkenluiders") == stem("klokkenluider") == "klokkenluider"
     assert stem("misstanden") == stem("misstand")
     assert stem("opdrachten") == stem("opdracht")
     assert stem("subsidies") == stem("subsidie")
     assert stem("stukken") == stem("stuk")
-    assert stem("euro") == "euro" and stem("proces") == "proces"
+    assert stem("mogelijkheden") == "mogelijkheid"
+    assert stem("Efficiëntie") == stem("efficientie")
+    assert stem("euro") == "euro" and stem("proces") == "proces" and stem("2024") == "2024"
 
 
 # In the warehouse ---------------------------------------------------------------------------------

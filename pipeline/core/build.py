@@ -32,14 +32,12 @@ from pipeline.core.schemas import (
     BudgetExplanation,
     DimDocument,
     DimTable,
-    ExplanationTerm,
     FactBudgetAmount,
     FactBudgetFlexibility,
     FactInstrumentCommitment,
     LoadRejection,
     LoadWarning,
     ParliamentaryPaperCitation,
-    SearchWordForm,
     SourceFile,
     StagedBudgetLine,
     TableCell,
@@ -63,8 +61,6 @@ FRAME_MODELS = {
     "budget_explanation": BudgetExplanation,
     "fact_instrument_commitment": FactInstrumentCommitment,
     "parliamentary_paper_citation": ParliamentaryPaperCitation,
-    "explanation_term": ExplanationTerm,
-    "search_word_form": SearchWordForm,
 }
 # Frames whose rows belong to one table (quarantined together when one row is invalid).
 PER_TABLE_FRAMES = ("stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
@@ -163,14 +159,12 @@ def _parse_source(key: str, data: bytes, manifest: ManifestRow | None) -> Parsed
 
 
 def _explain(text: str, tables: list, page: PageIdentity, result: PageResult) -> None:
-    """The page's prose: explanation sections linked to the lines just parsed, commitment shares,
-    citations and search terms (pipeline.core.explanations)."""
+    """The page's prose: explanation sections linked to the lines just parsed, commitment shares
+    and citations (pipeline.core.explanations)."""
     words = explain_page(text, tables, result.lines, page)
     result.explanations = words.sections
     result.instrument_commitments = words.commitments
     result.paper_citations = words.citations
-    result.explanation_terms = words.terms
-    result.search_word_forms = words.word_forms
     result.warnings.extend(words.warnings)
 
 
@@ -303,8 +297,6 @@ RESULT_PARTS = (
     ("explanations", "budget_explanation"),
     ("instrument_commitments", "fact_instrument_commitment"),
     ("paper_citations", "parliamentary_paper_citation"),
-    ("explanation_terms", "explanation_term"),
-    ("search_word_forms", "search_word_form"),
 )
 RESULT_INDEX = {attribute: index for index, (attribute, _name) in enumerate(RESULT_PARTS)}
 FRAME_COLUMNS = {name: tuple(columns_of(model)) for name, model in FRAME_MODELS.items()}

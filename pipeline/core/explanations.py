@@ -1,6 +1,7 @@
 """The words of a budget page: explanation sections linked to the lines they explain, the
-per-instrument commitment shares of the flexibility prose, citations of parliamentary papers, and
-the search index of the explanations. Pure: page text, its tables and its parsed lines in, records out.
+per-instrument commitment shares of the flexibility prose, and citations of parliamentary papers
+(the search index is made from the sections in SQL: pipeline/sql/explanation_term.sql). Pure:
+page text, its tables and its parsed lines in, records out.
 
 A page's prose is everything outside its tables. Each non-empty text line is a block: a heading
 (short, no closing punctuation) or a paragraph. A heading opens a section; its paragraphs are the
@@ -12,8 +13,10 @@ linked to a line of the same document, under the same artikelonderdeel and instr
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from pipeline.core import labels
@@ -30,6 +33,8 @@ FUZZY_THRESHOLD = 0.8  # below this a heading matches no line (and the section s
 FUZZY_MARGIN = 0.05  # the best line must beat the runner-up by this much, else the link is ambiguous
 
 _ARTICLE_HEADING_RE = re.compile(r"^(?:\d{1,2}\.\d{1,3}\.?\s+)?(?:beleids|niet-beleids)?artikel\s+\d{1,3}[a-z]?\b(?!\.\d)", re.IGNORECASE)
+# A line that is not blank, without its surrounding spaces (group 1).
+_PROSE_LINE_RE = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)", re.MULTILINE)
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _SUB_ARTICLE_HEADING_RE = re.compile(r"^(\d{1,3}\.\d{1,3})\.?\s+(\S.*)$")
 _BULLET_RE = re.compile(r"^(?:[•·▪◦*]|-\s|–\s|\d+[.)]\s+\S.*[.;:]$)")
@@ -57,7 +62,7 @@ _PAPER_RE = re.compile(
     r"nrs?\.?\s*(?P<numbers>\d+(?:\s*(?:,|en|&)\s*\d+)*)"
 )
 _PAPER_NUMBERS_RE = re.compile(r"\d+")
-_WORD_RE = re.compile(r"[a-z0-9]+")
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]+")  # the accents NFKD splits off
 _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
 _PARENTHESES_RE = re.compile(r"\s*\([^()]*\)")
 # "Stichting Administratie Indonesische Pensioenen (SAIP)": a name and its abbreviation.
@@ -70,56 +75,19 @@ class Explanations:
     sections: list[dict] = field(default_factory=list)
     commitments: list[dict] = field(default_factory=list)
     citations: list[dict] = field(default_factory=list)
-    terms: list[dict] = field(default_factory=list)
-    word_forms: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
 
 
-# Text folding and the Dutch stemmer (the search index's and the headings' comparisons) -----------
+# Comparing headings and labels ---------------------------------------------------------------------
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: 'Efficiëntie' -> 'efficientie' (what the SQL search does with
-    lower(strip_accents(...)) to a query)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower case without accents: 'Efficiëntie' -> 'efficientie'."""
+    text = text.lower()
+    return text if text.isascii() else _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
 
 
-def words(text: str) -> list[str]:
-    return _WORD_RE.findall(fold(text))
-
-
-def stem(word: str) -> str:
-    """A light Dutch suffix stemmer: plural and inflection endings off, a doubled consonant undone
-    ('klokkenluiders' -> 'klokkenluider', 'misstanden' -> 'misstand', 'stukken' -> 'stuk',
-    'subsidies' and 'subsidie' -> 'subsidi'). Over-stemming is harmless: the text's words and the
-    query's word forms (search_word_form) go through the same function."""
-    if len(word) <= 4 or word.isdigit():
-        return word
-    if word.endswith("heden"):
-        return word[:-5] + "heid"
-    if word.endswith("en") and len(word) >= 6:
-        word = word[:-2]
-        if word[-1] == word[-2] and word[-1] not in "aeiou":
-            word = word[:-1]  # 'stukken' -> 'stukk' -> 'stuk'
-    elif len(word) >= 5 and (word[-2:] in ("rs", "ls", "ms", "ns") or word.endswith(("ies", "jes"))):
-        word = word[:-1]  # the plural -s (after -er, -el, -em, -en, -ie, -je); not the s of 'proces'
-    if word.endswith("e") and len(word) >= 5:
-        word = word[:-1]
-    return word
-
-
-def word_forms_of(stems: set[str]) -> set[tuple[str, str]]:
-    """The forms a query may use for each stem: the stem and its plural/inflected spellings, so a
-    query for 'klokkenluider' finds 'klokkenluiders' and the other way round."""
-    forms = set()
-    for s in stems:
-        for form in (s, s + "s", s + "e", s + "es", s + "en", s + "n", s + s[-1:] + "en"):
-            if stem(form) == s:
-                forms.add((form, s))
-    return forms
-
-
+@functools.lru_cache(maxsize=1 << 14)
 def _key(text: str) -> str:
     """Heading/label comparison key: folded, dashes and punctuation gone, "'s" dropped
     ('Bijdrage aan ZBO/RWT's' and 'Bijdrage aan ZBO's/RWT's' agree)."""
@@ -127,14 +95,20 @@ def _key(text: str) -> str:
     return _NON_WORD_RE.sub(" ", text).strip()
 
 
-def _variants(text: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 14)
+def _variants(text: str) -> frozenset[str]:
     """Keys of the spellings a heading or label may also take: without a parenthesised part, or
     with a 'Name (ABBR)' shortened to its abbreviation."""
     variants = {_key(text), _key(_PARENTHESES_RE.sub("", text))}
     shortened = _NAME_AND_ABBREVIATION_RE.sub(lambda m: m.group(1), text, count=1)
     variants.add(_key(shortened))
     variants.discard("")
-    return variants
+    return frozenset(variants)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _content_words(key: str) -> frozenset[str]:
+    return frozenset(w for w in key.split() if w not in _STOPWORDS)
 
 
 def similarity(heading: str, label: str) -> float:
@@ -145,11 +119,13 @@ def similarity(heading: str, label: str) -> float:
         for b in _variants(label):
             if a == b:
                 return 1.0
-            wa = {w for w in a.split() if w not in _STOPWORDS}
-            wb = {w for w in b.split() if w not in _STOPWORDS}
-            if not wa or not wb:
-                continue
-            jaccard = len(wa & wb) / len(wa | wb)
+            wa, wb = _content_words(a), _content_words(b)
+            shared = len(wa & wb)
+            if not shared:
+                continue  # no word in common: far below the threshold, whatever the characters
+            jaccard = shared / len(wa | wb)
+            if 0.7 * jaccard + 0.3 <= max(best, FUZZY_THRESHOLD - 0.1):
+                continue  # cannot come near the threshold even with identical characters
             ratio = difflib.SequenceMatcher(None, a, b).ratio()
             best = max(best, 0.7 * jaccard + 0.3 * ratio)
     return round(best, 3)
@@ -172,23 +148,34 @@ def _table_end(table: RawTable) -> int:
     return max(ends) if ends else table.last_line
 
 
-def _regions(text_lines: list[str], tables: list[RawTable]) -> list[tuple[str | None, list[_Block]]]:
-    """Runs of prose between the tables, each with the kind of the table before it."""
+def _regions(text: str, tables: list[RawTable]) -> list[tuple[str | None, list[_Block]]]:
+    """Runs of prose between the tables, each with the kind of the table before it: one pass of
+    one regex over the text for its lines with a letter (blank lines and bare numbers are no prose)."""
+    # Offset of line n at [n - 1], lines as the table finder counts them (split at "\n").
+    line_starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))[:-1]
     spans = sorted(((t.first_line, _table_end(t), t.kind) for t in tables))
+    edges = [(1, None), *((last + 1, kind) for _first, last, kind in spans)]
+    ends = [first for first, _last, _kind in spans] + [len(line_starts) + 1]
     regions: list[tuple[str | None, list[_Block]]] = []
-    start, after = 1, None
-    for first, last, kind in [*spans, (len(text_lines) + 1, len(text_lines), None)]:
-        blocks = [b for n in range(start, first) if (b := _block(n, text_lines[n - 1])) is not None]
+    for (first, kind), end in zip(edges, ends):
+        if first >= end or first > len(line_starts):
+            continue
+        pos, endpos = line_starts[first - 1], line_starts[end - 1] if end <= len(line_starts) else len(text)
+        number, offset, blocks = first, pos, []
+        for match in _PROSE_LINE_RE.finditer(text, pos, endpos):
+            number += text.count("\n", offset, match.start())
+            offset = match.start()
+            block = _block(number, match.group(1))
+            if block is not None:
+                blocks.append(block)
         if blocks:
-            regions.append((after, blocks))
-        start, after = max(start, last + 1), kind
+            regions.append((kind, blocks))
     return regions
 
 
-def _block(number: int, raw: str) -> _Block | None:
-    text = raw.strip()
-    if not _LETTER_RE.search(text) or is_boilerplate(text):
-        return None  # empty, or a number of a table that was not recognised: not prose
+def _block(number: int, text: str) -> _Block | None:
+    if not _LETTER_RE.search(text) or len(text) < 60 and is_boilerplate(text):
+        return None  # a number of a table that was not recognised, or the site's boilerplate
     heading = (
         len(text) <= 120
         and not text.endswith(_END_OF_SENTENCE)
@@ -298,13 +285,12 @@ class _Place:
 
 
 def explain_page(text: str, tables: list[RawTable], lines: list[dict], page: PageIdentity) -> Explanations:
-    """Sections, commitment shares, citations and search terms of one page."""
+    """Sections, commitment shares and citations of one page."""
     out = Explanations()
-    text_lines = text.splitlines()
     index = _Lines(lines)
     ordinal = 0
     article_heading = None
-    for after, blocks in _regions(text_lines, tables):
+    for after, blocks in _regions(text, tables):
         place = _Place(article_heading=article_heading, flexibility=after == FLEXIBILITY)
         section: dict | None = None
         for block in blocks:
@@ -329,9 +315,6 @@ def explain_page(text: str, tables: list[RawTable], lines: list[dict], page: Pag
             section["text"] = f"{section['text']}\n\n{block.text}" if section["text"] else block.text
             section["last_source_line"] = block.line
             _read_paragraph(block, section, place, index, page, out)
-    for section in out.sections:
-        _index_section(section, out)
-    _word_forms(page, out)
     return out
 
 
@@ -532,25 +515,5 @@ def _commit(match: re.Match, place: _Place, index: _Lines, page: PageIdentity, l
     )
 
 
-# Search index -------------------------------------------------------------------------------------
 
-
-def _index_section(section: dict, out: Explanations) -> None:
-    counts: dict[tuple[str, str], int] = {}
-    for word in words(section["heading"] + " " + section["text"]):
-        key = (word, stem(word))
-        counts[key] = counts.get(key, 0) + 1
-    for (word, word_stem), occurrences in counts.items():
-        out.terms.append(
-            {"document_id": section["document_id"], "explanation_id": section["explanation_id"],
-             "word": word, "stem": word_stem, "occurrences": occurrences}
-        )
-
-
-def _word_forms(page: PageIdentity, out: Explanations) -> None:
-    forms = {(t["word"], t["stem"]) for t in out.terms}
-    forms |= word_forms_of({t["stem"] for t in out.terms})
-    out.word_forms.extend({"document_id": page.document_id, "word_form": f, "stem": s} for f, s in sorted(forms))
-
-
-__all__ = ["Explanations", "explain_page", "fold", "words", "stem", "similarity", "EXACT", "NORMALISED", "FUZZY", "TOPIC"]
+__all__ = ["Explanations", "explain_page", "fold", "similarity", "EXACT", "NORMALISED", "FUZZY", "TOPIC"]

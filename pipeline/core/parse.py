@@ -68,8 +68,6 @@ class PageResult:
     explanations: list[dict] = field(default_factory=list)
     instrument_commitments: list[dict] = field(default_factory=list)
     paper_citations: list[dict] = field(default_factory=list)
-    explanation_terms: list[dict] = field(default_factory=list)
-    search_word_forms: list[dict] = field(default_factory=list)
 
 
 class TableRejected(Exception):

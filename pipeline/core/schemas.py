@@ -648,28 +648,19 @@ class ParliamentaryPaperCitation(pa.DataFrameModel):
 
 
 class ExplanationTerm(pa.DataFrameModel):
-    """Search index of the explanations (internal to search_budget): the words of each section, case and accents folded, with their stem."""
+    """Search index of the explanations (internal to search_budget): per document and budget line, the words of the sections that explain it (headings and texts), case and accents folded, with their stem."""
 
-    document_id: Series[str] = col("The document of the section.", "VARCHAR")
-    explanation_id: Series[str] = col("The section (budget_explanation) the word is in (heading or text).", "VARCHAR")
+    document_id: Series[str] = col("The document of the explanations.", "VARCHAR")
+    line_id: Series[str] = col("The budget line the explanations explain (budget_explanation.line_id).", "VARCHAR")
     word: Series[str] = col("The word, lower case without accents.", "VARCHAR")
     stem: Series[str] = col("The word's stem (a light Dutch suffix stemmer: 'klokkenluiders' -> 'klokkenluider').", "VARCHAR")
-    occurrences: Series[int] = col("How often the word occurs in the section.", "INTEGER", ge=1)
-
-
-class SearchWordForm(pa.DataFrameModel):
-    """Word forms of the search (internal to search_budget): each form a query may use, lower case without accents, and the stem it finds; built per document from its words and their plural and inflected forms."""
-
-    document_id: Series[str] = col("The document whose words gave the form.", "VARCHAR")
-    word_form: Series[str] = col("A form of a word: as printed or inflected ('klokkenluider', 'klokkenluiders').", "VARCHAR")
-    stem: Series[str] = col("The stem the form finds in explanation_term.", "VARCHAR")
+    occurrences: Series[int] = col("How often the word occurs in the line's explanations.", "INTEGER", ge=1)
 
 
 TABLE_MODELS["budget_explanation"] = BudgetExplanation
 TABLE_MODELS["fact_instrument_commitment"] = FactInstrumentCommitment
 TABLE_MODELS["parliamentary_paper_citation"] = ParliamentaryPaperCitation
 TABLE_MODELS["explanation_term"] = ExplanationTerm
-TABLE_MODELS["search_word_form"] = SearchWordForm
 
 
 class DimParliamentaryPaper(pa.DataFrameModel):
@@ -685,3 +676,13 @@ class DimParliamentaryPaper(pa.DataFrameModel):
 
 
 VIEW_MODELS["dim_parliamentary_paper"] = DimParliamentaryPaper
+
+
+class SearchWordForm(pa.DataFrameModel):
+    """Word forms of the search (search_budget): each form a query may use, lower case without accents, and the stem of explanation_term it finds: the words of the explanations as printed, and each stem with the endings the stemmer takes off (s, e, en, es, a doubled consonant + en, heid/heden)."""
+
+    word_form: Series[str] = col("A form of a word ('klokkenluider', 'klokkenluiders').", "VARCHAR")
+    stem: Series[str] = ref(ExplanationTerm, "stem", "The stem the form finds in explanation_term.")
+
+
+VIEW_MODELS["search_word_form"] = SearchWordForm

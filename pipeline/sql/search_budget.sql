@@ -1,11 +1,12 @@
 -- search_budget(query): the budget lines whose explanations contain every word of `query`,
 -- best first, with the line's label, instrument and amounts. Plain SQL (DuckDB 1.4 and 2.0, no
--- extension): the index is two tables the pipeline builds from the explanations
--- (pipeline.core.explanations): search_word_form maps each word form, lower case without
--- accents, to its stem ('klokkenluiders' and 'klokkenluider' -> 'klokkenluider'), and
--- explanation_term holds the stems of each section. The query is folded the same way here.
--- Score: per matching section, occurrences x ln(1 + sections / sections with the stem), summed
--- per line. Columns and their comments: pipeline.core.schemas.SearchBudgetResult.
+-- extension): the index is built by the pipeline (pipeline.core.explanations):
+-- explanation_term holds the words of each line's explanations with their stems, and the view
+-- search_word_form maps every form a query may use, lower case without accents, to those stems
+-- ('klokkenluiders' and 'klokkenluider' -> 'klokkenluider'). The query is folded the same way.
+-- Score: occurrences x ln(1 + lines / lines with the stem), summed over the query's words.
+-- One row per document and line; amounts: the document's figure per fiscal year (as in
+-- budget_vintages: levels, never mutaties), amount_thousand_eur: the one for its budget year.
 CREATE OR REPLACE MACRO search_budget(query) AS TABLE
 WITH query_word AS (
     SELECT DISTINCT word
@@ -16,26 +17,28 @@ query_stem AS (
     SELECT DISTINCT q.word, f.stem
     FROM query_word AS q JOIN search_word_form AS f ON f.word_form = q.word
 ),
+indexed AS (
+    SELECT count(*) AS lines FROM (SELECT DISTINCT document_id, line_id FROM explanation_term)
+),
 stem_frequency AS (
-    SELECT stem, count(DISTINCT explanation_id) AS sections
-    FROM explanation_term
-    WHERE stem IN (SELECT stem FROM query_stem)
+    SELECT stem, count(*) AS lines
+    FROM (SELECT DISTINCT stem, document_id, line_id FROM explanation_term WHERE stem IN (SELECT stem FROM query_stem))
     GROUP BY stem
 ),
-section_hit AS (
-    SELECT t.explanation_id, q.word,
-           sum(t.occurrences * ln(1 + (SELECT count(*) FROM budget_explanation) / s.sections)) AS score
+line_hit AS (
+    SELECT t.document_id, t.line_id, count(DISTINCT q.word) AS words,
+           sum(t.occurrences * ln(1 + (SELECT lines FROM indexed) / s.lines)) AS score
     FROM explanation_term AS t
     JOIN query_stem AS q ON q.stem = t.stem
     JOIN stem_frequency AS s ON s.stem = t.stem
-    GROUP BY ALL
+    GROUP BY t.document_id, t.line_id
 ),
-line_hit AS (
-    SELECT e.document_id, e.line_id, sum(h.score) AS score, count(DISTINCT h.word) AS words,
-           string_agg(DISTINCT e.heading_path, ' | ') AS heading_path,
-           arg_max(e.text, h.score) AS explanation
-    FROM section_hit AS h JOIN budget_explanation AS e USING (explanation_id)
-    WHERE e.line_id IS NOT NULL
+line_text AS (
+    SELECT e.document_id, e.line_id,
+           string_agg(e.heading_path, ' | ' ORDER BY e.section_number) AS heading_path,
+           string_agg(e.text, chr(10) || chr(10) ORDER BY e.section_number) AS explanation
+    FROM budget_explanation AS e
+    JOIN line_hit AS h ON h.document_id = e.document_id AND h.line_id = e.line_id
     GROUP BY e.document_id, e.line_id
 ),
 line_amounts AS (
@@ -44,7 +47,7 @@ line_amounts AS (
                 ORDER BY v.fiscal_year) AS amounts,
            max(v.amount_thousand_eur) FILTER (WHERE v.fiscal_year = v.budget_year) AS amount_thousand_eur
     FROM budget_vintages AS v
-    JOIN (SELECT DISTINCT document_id, line_id FROM line_hit) AS h ON h.document_id = v.document_id AND h.line_id = v.line_id
+    JOIN line_hit AS h ON h.document_id = v.document_id AND h.line_id = v.line_id
     GROUP BY v.document_id, v.line_id
 )
 SELECT
@@ -53,11 +56,12 @@ SELECT
     d.chapter, d.budget_year, d.phase, l.article_code, l.sub_article_code,
     l.label, l.level, l.instrument, l.regeling,
     a.amount_thousand_eur, a.amounts,
-    h.heading_path, h.explanation,
+    x.heading_path, x.explanation,
     h.document_id, h.line_id, d.source_file
 FROM line_hit AS h
 JOIN dim_document AS d USING (document_id)
 JOIN dim_budget_line AS l USING (line_id)
+LEFT JOIN line_text AS x ON x.document_id = h.document_id AND x.line_id = h.line_id
 LEFT JOIN line_amounts AS a ON a.document_id = h.document_id AND a.line_id = h.line_id
 WHERE h.words = (SELECT count(*) FROM query_word)
 ORDER BY rank;

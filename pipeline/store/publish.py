@@ -91,7 +91,6 @@ PUBLIC_TABLES = (
     "fact_instrument_commitment",
     "parliamentary_paper_citation",
     "explanation_term",
-    "search_word_form",
     "dim_year",
 )
 ORDER_BY = {
@@ -106,11 +105,10 @@ ORDER_BY = {
     "budget_explanation": "document_id, section_number",
     "fact_instrument_commitment": "document_id, source_line, category",
     "parliamentary_paper_citation": "document_id, source_line, paper_id",
-    "explanation_term": "stem, document_id, explanation_id, word",
-    "search_word_form": "word_form, document_id, stem",
 }
 # Tables made by SQL of their own rather than copied from staging.
-TABLE_SQL = {"dim_budget_line": "dim_budget_line.sql", "dim_year": "dim_year.sql"}
+TABLE_SQL = {"dim_budget_line": "dim_budget_line.sql", "dim_year": "dim_year.sql", "explanation_term": "explanation_term.sql"}
+DOCUMENTS_MARKER = "/*documents*/"
 # Views in creation order (later ones read earlier ones); their columns are VIEW_MODELS[name].
 VIEW_FILES = {
     "v_budget_amount": "v_budget_amount.sql",
@@ -118,6 +116,7 @@ VIEW_FILES = {
     "budget_by_year": "budget_by_year.sql",
     "budget_flexibility": "budget_flexibility.sql",
     "dim_parliamentary_paper": "dim_parliamentary_paper.sql",
+    "search_word_form": "search_word_form.sql",
 }
 # Table macros, made after the views: name -> SQL file (a CREATE MACRO ... AS TABLE).
 MACRO_FILES = {"search_budget": "search_budget.sql"}
@@ -455,6 +454,13 @@ def _update(staging_path: Path, warehouse: Path, target: Path, directory: Path, 
                 "WHERE l.article_name IS NULL AND l.line_id IN (SELECT line_id FROM renamed_line) "
                 "AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL"
             ).fetchall())
+        if "budget_explanation" in changed_tables:
+            # The search index of the changed documents, made again from their explanations.
+            changed = "SELECT key FROM changed_part WHERE table_name = 'budget_explanation' AND kind = 'd'"
+            con.execute(f"DELETE FROM explanation_term WHERE document_id IN ({changed})")
+            con.execute(sql_text(TABLE_SQL["explanation_term"]).replace(DOCUMENTS_MARKER, f"AND document_id IN ({changed})"))
+            changed_tables.add("explanation_term")
+            steps.mark("explanation_term")
         years_before = _frame_rows(con, "dim_year")
         con.execute("DELETE FROM dim_year")
         con.execute(_table_sql("dim_year"))

@@ -32,8 +32,6 @@ PAGE_TABLES = (
     "budget_explanation",
     "fact_instrument_commitment",
     "parliamentary_paper_citation",
-    "explanation_term",
-    "search_word_form",
 )
 # Tables keyed by source file rather than by document.
 BY_FILE = {"load_rejections", "load_warnings", "source_file", "dim_document", "source_scan"}
