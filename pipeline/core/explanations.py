@@ -16,7 +16,6 @@ import difflib
 import functools
 import re
 import unicodedata
-from itertools import accumulate
 from dataclasses import dataclass, field
 
 from pipeline.core import labels
@@ -33,8 +32,6 @@ FUZZY_THRESHOLD = 0.8  # below this a heading matches no line (and the section s
 FUZZY_MARGIN = 0.05  # the best line must beat the runner-up by this much, else the link is ambiguous
 
 _ARTICLE_HEADING_RE = re.compile(r"^(?:\d{1,2}\.\d{1,3}\.?\s+)?(?:beleids|niet-beleids)?artikel\s+\d{1,3}[a-z]?\b(?!\.\d)", re.IGNORECASE)
-# A line that is not blank, without its surrounding spaces (group 1).
-_PROSE_LINE_RE = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)", re.MULTILINE)
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _SUB_ARTICLE_HEADING_RE = re.compile(r"^(\d{1,3}\.\d{1,3})\.?\s+(\S.*)$")
 _BULLET_RE = re.compile(r"^(?:[•·▪◦*]|-\s|–\s|\d+[.)]\s+\S.*[.;:]$)")
@@ -149,24 +146,18 @@ def _table_end(table: RawTable) -> int:
 
 
 def _regions(text: str, tables: list[RawTable]) -> list[tuple[str | None, list[_Block]]]:
-    """Runs of prose between the tables, each with the kind of the table before it: one pass of
-    one regex over the text for its lines with a letter (blank lines and bare numbers are no prose)."""
-    # Offset of line n at [n - 1], lines as the table finder counts them (split at "\n").
-    line_starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))[:-1]
+    """Runs of prose between the tables, each with the kind of the table before it (lines as the
+    table finder counts them: split at "\n"; only the lines outside the tables are read)."""
+    lines = text.split("\n")
     spans = sorted(((t.first_line, _table_end(t), t.kind) for t in tables))
     edges = [(1, None), *((last + 1, kind) for _first, last, kind in spans)]
-    ends = [first for first, _last, _kind in spans] + [len(line_starts) + 1]
+    ends = [first for first, _last, _kind in spans] + [len(lines) + 1]
     regions: list[tuple[str | None, list[_Block]]] = []
     for (first, kind), end in zip(edges, ends):
-        if first >= end or first > len(line_starts):
-            continue
-        pos, endpos = line_starts[first - 1], line_starts[end - 1] if end <= len(line_starts) else len(text)
-        number, offset, blocks = first, pos, []
-        for match in _PROSE_LINE_RE.finditer(text, pos, endpos):
-            number += text.count("\n", offset, match.start())
-            offset = match.start()
-            block = _block(number, match.group(1))
-            if block is not None:
+        blocks = []
+        for number in range(first, end):
+            raw = lines[number - 1]
+            if raw and not raw.isspace() and (block := _block(number, raw.strip())) is not None:
                 blocks.append(block)
         if blocks:
             regions.append((kind, blocks))
@@ -195,24 +186,34 @@ class _Match:
     score: float
 
 
-def _match(heading: str, candidates: list[dict], field_name: str = "printed_label") -> tuple[_Match | None, str | None]:
+def _match(heading: str, candidates: list[dict]) -> tuple[_Match | None, str | None]:
     """The candidate line a heading names, or (None, why not)."""
     if not candidates:
         return None, "no candidate lines"
     for line in candidates:
-        if heading.strip() == line[field_name].strip():
+        if heading.strip() == line["printed_label"].strip():
             return _Match(line, EXACT, 1.0), None
     key = _key(heading)
-    normalised = [line for line in candidates if _key(line[field_name]) == key]
+    normalised = [line for line in candidates if _key(line["printed_label"]) == key]
     if normalised:
         return _Match(normalised[0], NORMALISED, 1.0), None
-    scored = sorted(((similarity(heading, line[field_name]), i) for i, line in enumerate(candidates)), reverse=True)
+    words = _all_content_words(heading)  # only a label with a word in common can come close
+    scored = sorted(
+        ((similarity(heading, line["printed_label"]), i) for i, line in enumerate(candidates) if words & _all_content_words(line["printed_label"])),
+        reverse=True,
+    )
+    if not scored or scored[0][0] < FUZZY_THRESHOLD:
+        best = f" (best {candidates[scored[0][1]]['printed_label']!r}, score {scored[0][0]})" if scored else ""
+        return None, f"no line is similar enough{best}"
     best, index = scored[0]
-    if best < FUZZY_THRESHOLD:
-        return None, f"no line is similar enough (best {candidates[index][field_name]!r}, score {best})"
     if len(scored) > 1 and scored[1][0] > best - FUZZY_MARGIN and candidates[scored[1][1]]["line_id"] != candidates[index]["line_id"]:
-        return None, f"ambiguous: {candidates[index][field_name]!r} and {candidates[scored[1][1]][field_name]!r} both score about {best}"
+        return None, f"ambiguous: {candidates[index]['printed_label']!r} and {candidates[scored[1][1]]['printed_label']!r} both score about {best}"
     return _Match(candidates[index], FUZZY, best), None
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _all_content_words(text: str) -> frozenset[str]:
+    return frozenset().union(*(_content_words(variant) for variant in _variants(text)))
 
 
 class _Lines:
@@ -290,6 +291,7 @@ def explain_page(text: str, tables: list[RawTable], lines: list[dict], page: Pag
     index = _Lines(lines)
     ordinal = 0
     article_heading = None
+    paragraphs: dict[int, list[str]] = {}  # section number -> its paragraphs
     for after, blocks in _regions(text, tables):
         place = _Place(article_heading=article_heading, flexibility=after == FLEXIBILITY)
         section: dict | None = None
@@ -312,9 +314,11 @@ def explain_page(text: str, tables: list[RawTable], lines: list[dict], page: Pag
                     place.unconfirmed_flexibility = None
                 else:
                     _reopen(section, place, index, page)
-            section["text"] = f"{section['text']}\n\n{block.text}" if section["text"] else block.text
+            paragraphs.setdefault(section["section_number"], []).append(block.text)
             section["last_source_line"] = block.line
             _read_paragraph(block, section, place, index, page, out)
+    for section in out.sections:
+        section["text"] = "\n\n".join(paragraphs.get(section["section_number"], ()))
     return out
 
 
