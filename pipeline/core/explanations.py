@@ -334,7 +334,7 @@ def _reopen(section: dict, place: _Place, index: _Lines, page: PageIdentity) -> 
 def _section(page: PageIdentity, ordinal: int, path: list[str], line: int, line_id: str | None,
              method: str | None, score: float | None, reason: str | None) -> dict:
     return {
-        "explanation_id": stable_id("explanation", page.document_id, ordinal),
+        "explanation_id": f"{page.document_id}-e{ordinal}",
         "document_id": page.document_id,
         "section_number": ordinal,
         "heading_path": " > ".join(path),

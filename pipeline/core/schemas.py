@@ -606,7 +606,7 @@ LINK_METHODS = ("exact", "normalised", "fuzzy", "topic")
 class BudgetExplanation(pa.DataFrameModel):
     """One row per section of a page's prose (a heading and its paragraphs), linked to the budget line of the same document it explains, or unlinked with the reason."""
 
-    explanation_id: Series[str] = col("Key of the section: a hash of its document and section number.", "VARCHAR", unique=True)
+    explanation_id: Series[str] = col("Key of the section: '<document_id>-e<section_number>'.", "VARCHAR", unique=True)
     document_id: Series[str] = col("The document the section is printed in.", "VARCHAR")
     section_number: Series[int] = col("1-based order of the section in the document's prose.", "INTEGER", ge=1)
     heading_path: Series[str] = col("The headings above and of the section, joined by ' > ': artikelonderdeel > instrument > regeling > topic, as printed (flexibility sections: 'Geschatte budgetflexibiliteit > category > instrument').", "VARCHAR")
