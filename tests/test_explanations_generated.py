@@ -5,7 +5,6 @@ another instrument, another artikelonderdeel or another document."""
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 
 import pytest

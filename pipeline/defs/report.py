@@ -4,12 +4,14 @@ import base64
 
 import dagster as dg
 
+from pipeline.defs.partitions import single_run
 from pipeline.defs.resources import BudgetPaths
 from pipeline.report import publish_report
 from pipeline.store.export import EXPORT_LINK
 
 
-@dg.asset(deps=["budget_warehouse"], group_name="warehouse", kinds={"html"})
+# Unpartitioned, like the warehouse it reads: one run per range of pages with the rest.
+@dg.asset(deps=["budget_warehouse"], group_name="warehouse", kinds={"html"}, backfill_policy=single_run)
 def budget_report(context: dg.AssetExecutionContext, budget_paths: BudgetPaths) -> dg.MaterializeResult:
     """The HTML report next to the exports (export/report/index.html): per article its instruments
     over the years, the vintages of its Uitgaven, its flexibility shares and its lines with their
