@@ -186,17 +186,32 @@ class _Match:
     score: float
 
 
-def _match(heading: str, candidates: list[dict]) -> tuple[_Match | None, str | None]:
+class _Candidates:
+    """Lines a heading may name, looked up by printed label and by folded key."""
+
+    def __init__(self, lines: list[dict]) -> None:
+        self.lines = lines
+        self.printed: dict[str, dict] = {}
+        self.keyed: dict[str, dict] = {}
+        for line in lines:
+            self.printed.setdefault(line["printed_label"].strip(), line)
+            self.keyed.setdefault(_key(line["printed_label"]), line)
+
+
+_NO_CANDIDATES = _Candidates([])
+
+
+def _match(heading: str, candidates: _Candidates) -> tuple[_Match | None, str | None]:
     """The candidate line a heading names, or (None, why not)."""
-    if not candidates:
+    if not candidates.lines:
         return None, "no candidate lines"
-    for line in candidates:
-        if heading.strip() == line["printed_label"].strip():
-            return _Match(line, EXACT, 1.0), None
-    key = _key(heading)
-    normalised = [line for line in candidates if _key(line["printed_label"]) == key]
-    if normalised:
-        return _Match(normalised[0], NORMALISED, 1.0), None
+    line = candidates.printed.get(heading.strip())
+    if line is not None:
+        return _Match(line, EXACT, 1.0), None
+    line = candidates.keyed.get(_key(heading))
+    if line is not None:
+        return _Match(line, NORMALISED, 1.0), None
+    candidates = candidates.lines
     words = _all_content_words(heading)  # only a label with a word in common can come close
     scored = sorted(
         ((similarity(heading, line["printed_label"]), i) for i, line in enumerate(candidates) if words & _all_content_words(line["printed_label"])),
@@ -225,7 +240,7 @@ class _Lines:
         ordered = sorted(lines, key=lambda r: (r["measure"] != "uitgaven", r["table_id"], r["row_number"]))
         self.sub_articles: list[dict] = []
         self.instruments: dict[str | None, list[dict]] = {}  # sub_article line_id (None: directly under the article) -> its instruments
-        self.below: dict[str, list[dict]] = {}  # instrument line_id -> its regelingen (and deeper)
+        self.below: dict[str, _Candidates] = {}  # instrument line_id -> its regelingen (and deeper)
         self.all_instruments: list[dict] = []
         by_id = {}
         for line in ordered:
@@ -237,6 +252,7 @@ class _Lines:
                 self.sub_articles.append(line)
             elif line["level"] == "instrument":
                 self.all_instruments.append(line)
+        below: dict[str, list[dict]] = {}
         for line in by_id.values():
             if line["level"] == "instrument":
                 sub_article = _ancestor(line, by_id, "sub_article")
@@ -244,7 +260,11 @@ class _Lines:
             elif line["level"] in ("regeling", "detail"):
                 instrument = _ancestor(line, by_id, "instrument")
                 if instrument is not None:
-                    self.below.setdefault(instrument["line_id"], []).append(line)
+                    below.setdefault(instrument["line_id"], []).append(line)
+        self.below = {line_id: _Candidates(lines) for line_id, lines in below.items()}
+        self.sub_articles_by_key: dict[str, list[dict]] = {}
+        for line in self.sub_articles:
+            self.sub_articles_by_key.setdefault(_key(line["printed_label"]), []).append(line)
 
 
 def _ancestor(line: dict, by_id: dict[str, dict], level: str) -> dict | None:
@@ -394,7 +414,7 @@ def _open_section(block: _Block, place: _Place, index: _Lines, page: PageIdentit
             )
             return _section(page, ordinal, place.path(), block.line, None, None, None, place.instrument_reason)
         place.instrument_line, place.instrument_reason = found[0], None
-        match, _ = _match(heading, found)
+        match, _ = _match(heading, _Candidates(found))
         method, score = (match.method, match.score) if match else (NORMALISED, 1.0)  # the canonical names agree
         return _section(page, ordinal, place.path(), block.line, found[0]["line_id"], method, score, None)
     if place.instrument_heading is not None:
@@ -412,13 +432,11 @@ def _sub_article_named(heading: str, place: _Place, index: _Lines) -> dict | Non
     """The artikelonderdeel line whose label the heading spells (folded), unless the heading also
     names a regeling of the instrument being read (then it is that regeling)."""
     key = _key(heading)
-    named = [line for line in index.sub_articles if _key(line["printed_label"]) == key]
+    named = index.sub_articles_by_key.get(key, [])
     if len(named) != 1:
         return None
-    if place.instrument_line is not None:
-        regelingen = index.below.get(place.instrument_line["line_id"], [])
-        if any(_key(line["printed_label"]) == key for line in regelingen):
-            return None
+    if place.instrument_line is not None and key in index.below.get(place.instrument_line["line_id"], _NO_CANDIDATES).keyed:
+        return None
     return named[0]
 
 
@@ -427,8 +445,7 @@ def _open_regeling_section(block: _Block, place: _Place, index: _Lines, page: Pa
     if place.instrument_line is None:
         place.regeling_heading, place.topic = heading, None
         return _section(page, ordinal, place.path(), block.line, None, None, None, f"under an unmatched instrument: {place.instrument_reason}")
-    candidates = index.below.get(place.instrument_line["line_id"], [])
-    match, why = _match(heading, candidates)
+    match, why = _match(heading, index.below.get(place.instrument_line["line_id"], _NO_CANDIDATES))
     current = place.regeling_line
     if match is not None and (current is None or match.line["line_id"] != current["line_id"] or match.method == EXACT):
         place.regeling_heading, place.regeling_line, place.regeling_reason, place.topic = heading, match.line, None, None
