@@ -236,17 +236,14 @@ class _Lines:
     Uitgaven tree first, where a page prints the same line under two measures)."""
 
     def __init__(self, lines: list[dict]) -> None:
-        seen: set[str] = set()
         ordered = sorted(lines, key=lambda r: (r["measure"] != "uitgaven", r["table_id"], r["row_number"]))
         self.sub_articles: list[dict] = []
         self.instruments: dict[str | None, list[dict]] = {}  # sub_article line_id (None: directly under the article) -> its instruments
-        self.below: dict[str, _Candidates] = {}  # instrument line_id -> its regelingen (and deeper)
         self.all_instruments: list[dict] = []
-        by_id = {}
+        by_id: dict[str, dict] = {}
         for line in ordered:
-            if line["line_id"] in seen:
+            if line["line_id"] in by_id:
                 continue
-            seen.add(line["line_id"])
             by_id[line["line_id"]] = line
             if line["level"] == "sub_article":
                 self.sub_articles.append(line)
@@ -261,7 +258,8 @@ class _Lines:
                 instrument = _ancestor(line, by_id, "instrument")
                 if instrument is not None:
                     below.setdefault(instrument["line_id"], []).append(line)
-        self.below = {line_id: _Candidates(lines) for line_id, lines in below.items()}
+        # instrument line_id -> its regelingen (and deeper)
+        self.below: dict[str, _Candidates] = {line_id: _Candidates(lines) for line_id, lines in below.items()}
         self.sub_articles_by_key: dict[str, list[dict]] = {}
         for line in self.sub_articles:
             self.sub_articles_by_key.setdefault(_key(line["printed_label"]), []).append(line)
