@@ -1,24 +1,31 @@
 """Benchmarks: figures printed, never asserted. Run from the repository root:
 
-    .venv/bin/python benchmarks/run.py                 # 1,000 and 10,000 pages (several minutes)
-    .venv/bin/python benchmarks/run.py --small 200 --large 1000   # a quick look
+    .venv/bin/python benchmarks/run.py --pages 1000 --json     # a few minutes
+    .venv/bin/python benchmarks/run.py --pages 10000 --json    # the issue's scale (long)
 
-Prints, measured in the same run:
-  a. the core (parse and validate, no Dagster) in MB/s of page text;
-  b. the end-to-end CLI materialization time (`budget-warehouse build`), and its ratio to the core;
-  c. adding one page to a warehouse of --large pages: seconds, and as a fraction of the full rebuild;
-  d. peak resident memory of the full build at --large pages;
-  e. the floor: DuckDB loading the same facts from a ready CSV with read_csv, and our ratio to it.
-Pages come from the page generator (`pipeline.testing.generator.realistic_pages`): tables and prose,
-the size of the seed page.
+Prints one JSON object (with --json; else one line per figure):
+  pages, mb            generated pages (pipeline.testing.generator.realistic_pages, ~45 KB each)
+  core_s, core_mb_per_s          parse + validate of those pages, no Dagster, no DuckDB (two
+                                 workers, their start-up included; median of --repeat)
+  core_mb_per_s_real             the same over the real pages of sources/ repeated to N pages
+  e2e_s                `budget-warehouse build` from an empty warehouse and an empty persistent
+                       SQLite DAGSTER_HOME, page files in the OS cache (median of --repeat)
+  overhead_s, e2e_ratio          e2e_s - core_s, e2e_s / core_s
+  dagster_events       events the build's run wrote to the instance
+  add_one_page_s       one generated page added to the N: `budget-warehouse build` again
+  peak_pss_mb          peak proportional set size summed over the build's process tree, sampled
+                       in a separate full build (PSS counts shared pages once)
+  floor_s              DuckDB alone loading the same facts from a ready CSV (read_csv)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,8 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.core import build  # noqa: E402
+from pipeline.core.documents import read_manifest  # noqa: E402
 from pipeline.testing.generator import realistic_pages  # noqa: E402
-from pipeline.core.metadata import ManifestRow  # noqa: E402
+
+WORKERS = 2
 
 
 def write_pages(folder: Path, n: int, seed: int = 1) -> int:
@@ -51,38 +60,54 @@ def write_pages(folder: Path, n: int, seed: int = 1) -> int:
     return total
 
 
-def core(folder: Path) -> tuple[float, int]:
-    """Parse and validate every page of the folder in this process: seconds and bytes."""
-    from pipeline.core.documents import read_manifest
-
-    manifest = read_manifest(folder)
-    files = sorted(p for p in folder.glob("*.txt"))
-    blobs = [(p.name, p.read_bytes()) for p in files]
-    size = sum(len(b) for _, b in blobs)
+def core_seconds(blobs: list[tuple[str, bytes]], manifest: dict) -> float:
+    """Parse and validate these pages: two workers, started inside the measurement."""
     started = time.perf_counter()
-    parsed = build.parse_many(blobs, manifest)
+    with build.parsing_pool(len(blobs), WORKERS) as pool:
+        parsed = build.parse_many(blobs, manifest, pool=pool)
     build.deduplicate(parsed)
     build.validate_frames(build.to_frames(parsed))
-    return time.perf_counter() - started, size
+    return time.perf_counter() - started
 
 
-def cli_build(sources: Path, warehouse: Path) -> tuple[float, float, str]:
-    """Seconds, peak RSS (MB, the process tree) and output of `budget-warehouse build`."""
-    env = dict(os.environ, BUDGET_SOURCES_DIR=str(sources), BUDGET_WAREHOUSE_PATH=str(warehouse))
-    env.pop("DAGSTER_HOME", None)
+def folder_blobs(folder: Path) -> tuple[list[tuple[str, bytes]], dict]:
+    manifest = read_manifest(folder)
+    return [(p.name, p.read_bytes()) for p in sorted(folder.glob("*.txt"))], manifest
+
+
+def real_blobs(n: int) -> tuple[list[tuple[str, bytes]], dict]:
+    """The real pages of sources/ repeated to n pages (each copy with its original's manifest row)."""
+    pages, manifest = folder_blobs(ROOT / "sources")
+    blobs, rows = [], {}
+    for i in range(n):
+        name, data = pages[i % len(pages)]
+        key = f"copy{i:06d}_{name}"
+        blobs.append((key, data))
+        if name in manifest:
+            rows[key] = manifest[name]
+    return blobs, rows
+
+
+def cli_build(sources: Path, warehouse: Path, home: Path, *, sample_pss: bool = False) -> tuple[float, float, str]:
+    """Seconds, peak PSS (MB, the process tree; 0 unless sampled) and output of `budget-warehouse build`."""
+    env = dict(os.environ, BUDGET_SOURCES_DIR=str(sources), BUDGET_WAREHOUSE_PATH=str(warehouse), DAGSTER_HOME=str(home))
     env.pop("BUDGET_STAGING_PATH", None)
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     exe = Path(sys.executable).with_name("budget-warehouse")
-    started = time.perf_counter()
     # Output goes to files: an undrained pipe fills up and stalls the build.
     out_file, err_file = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    started = time.perf_counter()
     process = psutil.Popen([str(exe), "build"], env=env, stdout=out_file, stderr=err_file, text=True)
     peak = 0
     while process.poll() is None:
-        try:
-            tree = [process, *process.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
+        if sample_pss:
+            try:
+                tree = [process, *process.children(recursive=True)]
+                peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     out_file.seek(0)
@@ -93,59 +118,87 @@ def cli_build(sources: Path, warehouse: Path) -> tuple[float, float, str]:
     return seconds, peak / 1e6, out
 
 
-def floor(warehouse: Path, scratch: Path) -> tuple[float, int]:
+def fresh(work: Path, name: str) -> tuple[Path, Path]:
+    """An empty warehouse folder and an empty Dagster home."""
+    for folder in (work / f"warehouse_{name}", work / f"home_{name}"):
+        shutil.rmtree(folder, ignore_errors=True)
+    return work / f"warehouse_{name}" / "budget.duckdb", work / f"home_{name}"
+
+
+def run_events(home: Path, output: str) -> int:
+    """Events the run (its id is on the output's last line) wrote to the instance."""
+    import dagster as dg
+
+    run_id = output.strip().splitlines()[-1].split()[1]
+    os.environ["DAGSTER_HOME"] = str(home)
+    with dg.DagsterInstance.get() as instance:
+        return len(instance.all_logs(run_id))
+
+
+def floor(warehouse: Path, scratch: Path) -> float:
     """DuckDB alone: the same facts loaded from a ready CSV."""
     csv_path = scratch / "facts.csv"
-    con = duckdb.connect(str(warehouse), read_only=True)
-    rows = con.execute("SELECT count(*) FROM fact_budget_amount").fetchone()[0]
-    con.execute(f"COPY fact_budget_amount TO '{csv_path}' (HEADER)")
-    con.close()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(f"COPY fact_budget_amount TO '{csv_path}' (HEADER)")
     target = scratch / "floor.duckdb"
+    target.unlink(missing_ok=True)
     started = time.perf_counter()
-    con = duckdb.connect(str(target))
-    con.execute(f"CREATE TABLE fact_budget_amount AS SELECT * FROM read_csv('{csv_path}')")
-    con.execute("CHECKPOINT")
-    con.close()
-    return time.perf_counter() - started, rows
+    with duckdb.connect(str(target)) as con:
+        con.execute(f"CREATE TABLE fact_budget_amount AS SELECT * FROM read_csv('{csv_path}')")
+        con.execute("CHECKPOINT")
+    return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--small", type=int, default=1000, help="pages for the start-up comparison (default 1000)")
-    parser.add_argument("--large", type=int, default=10000, help="pages for the scale figures (default 10000)")
+    parser.add_argument("--pages", type=int, default=1000, help="generated pages (default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timed figure; the median is reported (default 3)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--keep", help="keep the generated pages and warehouses in this folder")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="budget-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; work folder {work}")
+    n = args.pages
+    figures: dict[str, object] = {"pages": n}
     try:
-        for n in sorted({args.small, args.large}):
-            sources = work / f"pages_{n}"
-            if not sources.exists():
-                started = time.perf_counter()
-                size = write_pages(sources, n)
-                print(f"[{n} pages] generated {size / 1e6:.1f} MB of page text in {time.perf_counter() - started:.1f} s")
-            core_s, size = core(sources)
-            print(f"[{n} pages] a. core (parse + validate): {core_s:.2f} s = {size / 1e6 / core_s:.1f} MB/s")
-            warehouse = work / f"warehouse_{n}" / "budget.duckdb"
-            shutil.rmtree(warehouse.parent, ignore_errors=True)
-            e2e_s, peak_mb, out = cli_build(sources, warehouse)
-            print(f"[{n} pages] b. end to end (budget-warehouse build): {e2e_s:.2f} s = {e2e_s / core_s:.2f} x the core, "
-                  f"core + {e2e_s - core_s:.1f} s")
-            print(f"[{n} pages] d. peak resident memory of the build: {peak_mb:.0f} MB")
-            if n == args.large:
-                extra = next(realistic_pages(1, seed=987654))
-                (sources / "added_page.txt").write_text(extra[1], encoding="utf-8")
-                add_s, _, add_out = cli_build(sources, warehouse)
-                parsed = add_out.split("pages parsed: ")[1].split()[0]
-                print(f"[{n} pages] c. one page added: {add_s:.2f} s = {add_s / e2e_s:.3f} of the full rebuild; pages parsed: {parsed}")
-                (sources / "added_page.txt").unlink()
-                floor_s, rows = floor(warehouse, work)
-                print(f"[{n} pages] e. floor: DuckDB read_csv of the same {rows} facts: {floor_s:.2f} s; "
-                      f"the build takes {e2e_s / floor_s:.1f} x the floor")
+        sources = work / f"pages_{n}"
+        if not sources.exists():
+            write_pages(sources, n)
+        blobs, manifest = folder_blobs(sources)
+        size = sum(len(data) for _, data in blobs)
+        figures["mb"] = round(size / 1e6, 1)
+        figures["core_s"] = round(statistics.median(core_seconds(blobs, manifest) for _ in range(args.repeat)), 2)
+        figures["core_mb_per_s"] = round(size / 1e6 / figures["core_s"], 2)
+        real, real_manifest = real_blobs(n)
+        real_size = sum(len(data) for _, data in real)
+        figures["core_mb_per_s_real"] = round(real_size / 1e6 / statistics.median(core_seconds(real, real_manifest) for _ in range(args.repeat)), 2)
+        del blobs, real
+        times = []
+        for _ in range(args.repeat):
+            warehouse, home = fresh(work, "e2e")
+            seconds, _, output = cli_build(sources, warehouse, home)
+            times.append(seconds)
+        figures["e2e_s"] = round(statistics.median(times), 2)
+        figures["overhead_s"] = round(figures["e2e_s"] - figures["core_s"], 2)
+        figures["e2e_ratio"] = round(figures["e2e_s"] / figures["core_s"], 2)
+        figures["dagster_events"] = run_events(home, output)
+        extra = next(realistic_pages(1, seed=987654))
+        (sources / "added_page.txt").write_text(extra[1], encoding="utf-8")
+        try:
+            figures["add_one_page_s"] = round(cli_build(sources, warehouse, home)[0], 2)
+        finally:
+            (sources / "added_page.txt").unlink()
+        figures["floor_s"] = round(floor(warehouse, work), 2)
+        warehouse, home = fresh(work, "pss")
+        figures["peak_pss_mb"] = round(cli_build(sources, warehouse, home, sample_pss=True)[1])
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
 
 
 if __name__ == "__main__":

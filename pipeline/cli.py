@@ -1,9 +1,10 @@
 """`budget-warehouse`: the stable entry point for scripts and the README.
 
-  budget-warehouse build [--sources DIR] [--warehouse FILE]
+  budget-warehouse build [--sources DIR] [--warehouse FILE] [--page FILE ...]
       Materialize every asset (and run every check) in one Dagster run, from
       BUDGET_SOURCES_DIR into BUDGET_WAREHOUSE_PATH, then print a summary. Exit 0 when
-      the run succeeded (rejected tables included), 1 when it failed.
+      the run succeeded (rejected tables included), 1 when it failed, with the cause on
+      the last line; a failed run has not changed the served warehouse.
   budget-warehouse summary [--warehouse FILE]
       Print the summary of a published warehouse.
 """
@@ -36,119 +37,76 @@ def _instance():
 def build(args: argparse.Namespace) -> int:
     _configure(args)
     started = time.perf_counter()
-    import dagster as dg
-
-    from pipeline.definitions import make_definitions
-    from pipeline.defs.partitions import PAGES, contiguous_ranges, range_tags
-    from pipeline.defs.resources import paths_from_env, staging_path
-    from pipeline.defs.sync import known_hashes, plan, registered_fingerprints, scan_sources
-
-    paths = paths_from_env()
     try:
-        scanned = scan_sources(paths.sources, known_hashes(staging_path(paths)))
-    except FileNotFoundError as error:
+        result, run_id = _run_build(args.pages or [])
+    except Exception as error:  # outside the run: the instance, the definitions
         print(f"error: {error}", file=sys.stderr)
         return 1
-    defs = make_definitions()
-    job = defs.resolve_job_def("build_warehouse")
+    if not result.success:
+        causes = [_failure_message(event) for event in result.all_events if event.is_step_failure]
+        for cause in causes[:-1]:
+            print(f"error: {cause}", file=sys.stderr)
+        # The cause is the last line, whatever Dagster logged before it.
+        print(f"error: run {run_id} failed: {causes[-1] if causes else 'see the run log'}", file=sys.stderr)
+        return 1
+    print(_metadata_value(result, "budget_warehouse", "summary").strip("`\n"))
+    pages = {key: _metadata_value(result, "source_pages", key) for key in ("pages_parsed", "pages_unchanged", "pages_removed")}
+    print(f"this run: {pages['pages_parsed']} page(s) parsed, {pages['pages_unchanged']} unchanged, {pages['pages_removed']} removed")
+    for check in result.get_asset_check_evaluations():
+        print(f"check {check.asset_key.to_user_string()}.{check.check_name}: {'passed' if check.passed else 'FAILED (' + check.severity.value + ')'}")
+    print(f"run {run_id} succeeded in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _run_build(pages: list[str]):
+    from pipeline.definitions import make_definitions
+    from pipeline.defs.recovery import release_dead_runs
+
+    job = make_definitions().resolve_job_def("build_warehouse")
+    run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("BUDGET_LOG_LEVEL", "WARNING")}}}}
+    if pages:
+        run_config["ops"] = {"source_pages": {"config": {"pages": pages}}}
     with _instance() as instance:
         # A build killed earlier (SIGKILL, out of memory) would otherwise hold the writer's
         # pool slot for ever.
-        from pipeline.defs.recovery import release_dead_runs
-
         release_dead_runs(instance)
-        work = plan(instance, scanned, registered_fingerprints(staging_path(paths)))
-        order = instance.get_dynamic_partitions(PAGES)
-        ranges = contiguous_ranges(order, work.work)
-        run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("BUDGET_LOG_LEVEL", "WARNING")}}}}
-        if ranges:
-            # One run: over the changed pages, or over the span of scattered ones (unchanged
-            # pages inside the span are recognised by their fingerprint and not parsed again).
-            first, last = ranges[0][0], ranges[-1][1]
-            result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=range_tags(first, last))
-        else:
-            # Nothing changed: publish (and check) what staging holds.
-            result = job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config=run_config,
-                asset_selection=[dg.AssetKey("budget_warehouse"), dg.AssetKey("budget_report")],
-            )
-        checks = list(result.get_asset_check_evaluations()) if result.success else []
-        if not result.success:
-            for event in result.all_events:
-                if event.is_step_failure:
-                    data = event.step_failure_data
-                    print(f"step {event.step_key} failed: {data.error.message.strip() if data and data.error else ''}", file=sys.stderr)
-            print(f"run {result.run_id} failed", file=sys.stderr)
-            return 1
-        for key in work.gone:
-            instance.delete_dynamic_partition(PAGES, key)
-    print(summary_text(paths.warehouse))
-    parsed = _metadata_value(result, "page_tables", "pages_parsed")
-    print(
-        f"this run: {len(work.changed)} page(s) new or changed, {len(work.gone)} removed, "
-        f"{len(scanned) - len(work.changed)} unchanged; pages parsed: {parsed}"
-    )
-    for check in checks:
-        print(f"check {check.check_name}: {'passed' if check.passed else 'FAILED'}")
-    print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f} s")
-    return 0 if all(c.passed for c in checks) else 1
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    return result, result.run_id
 
 
-def _metadata_value(result, asset: str, key: str) -> int:
-    """A number from the run's materialization of `asset` (0 when it did not materialize)."""
+def _failure_message(event) -> str:
+    data = event.step_failure_data
+    if data is None:
+        return f"step {event.step_key} failed"
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description
+    error = data.error
+    while error is not None and error.cause is not None and error.cls_name in {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}:
+        error = error.cause
+    return error.message.strip().splitlines()[-1] if error is not None else f"step {event.step_key} failed"
+
+
+def _metadata_value(result, asset: str, key: str):
+    """A value from the run's materialization of `asset` (0 when it did not materialize)."""
     import dagster as dg
 
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         if materialization.asset_key == dg.AssetKey(asset) and key in materialization.metadata:
-            return int(materialization.metadata[key].value)
+            return materialization.metadata[key].value
     return 0
-
-
-# Rejections listed by the summary; the table has them all.
-SUMMARY_REJECTIONS = 20
-
-
-def summary_text(warehouse: Path) -> str:
-    import duckdb
-
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
-        lines = [
-            f"warehouse: {warehouse}",
-            f"pages:      {one('SELECT count(*) FROM dim_document')}",
-            f"tables:     {one('SELECT count(*) FROM dim_table')} "
-            + "(" + ", ".join(f"{status} {n}" for status, n in con.execute("SELECT status, count(*) FROM dim_table GROUP BY 1 ORDER BY 1").fetchall()) + ")",
-            f"lines:      {one('SELECT count(*) FROM dim_budget_line')}",
-            f"amounts:    {one('SELECT count(*) FROM fact_budget_amount')}",
-            f"flexibility shares: {one('SELECT count(*) FROM fact_budget_flexibility')}",
-            f"warnings:   {one('SELECT count(*) FROM load_warnings')}",
-            f"rejections: {one('SELECT count(*) FROM load_rejections')}",
-        ]
-        rejections = con.execute(
-            f"SELECT reason FROM load_rejections ORDER BY source_file, source_line LIMIT {SUMMARY_REJECTIONS + 1}"
-        ).fetchall()
-        for (reason,) in rejections[:SUMMARY_REJECTIONS]:
-            lines.append(f"  - {reason}")
-        if len(rejections) > SUMMARY_REJECTIONS:
-            lines.append("  ... and more: SELECT * FROM load_rejections")
-        return "\n".join(lines)
-    finally:
-        con.close()
 
 
 def summary(args: argparse.Namespace) -> int:
     _configure(args)
-    from pipeline.defs.resources import paths_from_env
+    from pipeline.defs.resources import resolved_paths
+    from pipeline.store.summary import warehouse_summary
 
-    warehouse = paths_from_env().warehouse
+    warehouse = resolved_paths().warehouse
     if not warehouse.exists():
         print(f"no warehouse at {warehouse}; run `budget-warehouse build` first", file=sys.stderr)
         return 1
-    print(summary_text(warehouse))
+    print(warehouse_summary(warehouse))
     return 0
 
 
@@ -158,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     build_parser = commands.add_parser("build", help="materialize everything and print a summary")
     build_parser.add_argument("--sources", help="folder of pages (default: $BUDGET_SOURCES_DIR or sources/)")
     build_parser.add_argument("--warehouse", help="warehouse file (default: $BUDGET_WAREHOUSE_PATH or warehouse/budget.duckdb)")
+    build_parser.add_argument("--page", dest="pages", action="append", help="parse this page file again whatever its fingerprint (repeatable)")
     build_parser.set_defaults(func=build)
     summary_parser = commands.add_parser("summary", help="print the summary of the published warehouse")
     summary_parser.add_argument("--warehouse", help="warehouse file")

@@ -6,18 +6,18 @@ import os
 
 import dagster as dg
 
-from pipeline.defs.assets import budget_warehouse, parsed_pages, source_pages, validated_budget
-from pipeline.defs.checks import CHECKS
-from pipeline.defs.jobs import build_warehouse, register_page_partitions
+from pipeline.defs.assets import source_pages
+from pipeline.defs.jobs import build_warehouse
 from pipeline.defs.report import budget_report
-from pipeline.defs.resources import paths_from_env, staging_from_env
+from pipeline.defs.resources import paths_from_env
 from pipeline.defs.sensors import sources_sensor
+from pipeline.defs.warehouse import budget_warehouse
 
 
 def executor_from_env() -> dg.ExecutorDefinition:
     """BUDGET_EXECUTOR: in_process (default), multiprocess, celery or k8s.
 
-    The steps share nothing in memory (each reads and writes the staging database), so any
+    The two steps share nothing in memory (the pages go through the staging database), so any
     executor runs them; in one process saves ~2 s of start-up per step.
     """
     name = os.environ.get("BUDGET_EXECUTOR", "in_process")
@@ -37,13 +37,11 @@ def executor_from_env() -> dg.ExecutorDefinition:
 
 
 def make_definitions() -> dg.Definitions:
-    paths = paths_from_env()
     return dg.Definitions(
-        assets=[source_pages, parsed_pages, validated_budget, budget_warehouse, budget_report],
-        asset_checks=CHECKS,
-        jobs=[build_warehouse, register_page_partitions],
+        assets=[source_pages, budget_warehouse, budget_report],
+        jobs=[build_warehouse],
         sensors=[sources_sensor],
-        resources={"budget_paths": paths, "staging_db": staging_from_env(paths)},
+        resources={"budget_paths": paths_from_env()},
         executor=executor_from_env(),
     )
 

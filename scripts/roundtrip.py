@@ -11,7 +11,8 @@ Pages: random pages from pipeline.testing.generator (every layout and text shape
   unexpected          a valid table rejected (must be 0)
   wrong               anything loaded that differs from the page (must be 0)
 Mutants: detectable mutants from pipeline.testing.mutations (drop, duplicate, garble, truncate,
-change); each must be rejected or read as the original; wrong must be 0.
+change) and footnote markers after a value; each must be rejected or read as the original;
+wrong must be 0.
 Exit status 1 when anything is wrong or unexpectedly rejected.
 """
 

@@ -8,7 +8,7 @@ from conftest import ROOT
 
 from pipeline.core.schemas import TABLE_MODELS, VIEW_MODELS, column_descriptions
 from pipeline.store import dictionary
-from pipeline.store.publish import PUBLIC_TABLES, VIEW_FILES
+from pipeline.store.catalog import TABLE_NAMES, VIEW_NAMES
 
 README = ROOT / "warehouse" / "README.md"
 
@@ -21,7 +21,7 @@ def test_the_data_dictionary_in_warehouse_readme_is_up_to_date() -> None:
 
 def test_the_dictionary_describes_every_table_view_and_column() -> None:
     text = dictionary.render()
-    for name in (*PUBLIC_TABLES, *VIEW_FILES):
+    for name in (*TABLE_NAMES, *VIEW_NAMES):
         assert f"### `{name}`" in text
         model = TABLE_MODELS.get(name) or VIEW_MODELS[name]
         for column, (_sql, description, _nullable) in column_descriptions(model).items():

@@ -13,13 +13,16 @@ from warehouse_support import (  # noqa: F401  (analyst_warehouse is a fixture)
     KIESRAAD_1SUPP_2020,
     KIESRAAD_JV_2020,
     KIESRAAD_OWB_2020,
+    add_made_pages,
     analyst_warehouse,
+    build_in_process,
     query,
 )
 
-from pipeline.store import export
-from pipeline.store.publish import PUBLIC_TABLES, publish
-from pipeline.defs.resources import staging_path_for
+from pipeline.store import export, open_data_csv
+from pipeline.store.catalog import TABLE_NAMES
+from pipeline.store.open_data_csv import CSV_NAME
+from pipeline.sql import sql_text
 
 CSV_ROWS_SQL = """
     SELECT count(*) FROM (
@@ -27,7 +30,7 @@ CSV_ROWS_SQL = """
         FROM fact_budget_amount f
         JOIN dim_budget_line l USING (line_id)
         JOIN dim_document d USING (document_id)
-        WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL
+        WHERE (l.level <> 'breakdown' OR l.is_additive) AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL
     )
 """
 
@@ -37,10 +40,10 @@ def export_dir(warehouse: Path) -> Path:
 
 
 def read_csv_pandas(warehouse: Path) -> pd.DataFrame:
-    return pd.read_csv(export_dir(warehouse) / export.CSV_NAME, sep=";", dtype={"Artikelnummer": str, "Artikelonderdeelnummer": str, "Regelingnummer": str})
+    return pd.read_csv(export_dir(warehouse) / CSV_NAME, sep=";", dtype={"Artikelnummer": str, "Artikelonderdeelnummer": str, "Regelingnummer": str})
 
 
-@pytest.mark.parametrize("name", PUBLIC_TABLES)
+@pytest.mark.parametrize("name", TABLE_NAMES)
 def test_each_table_is_a_parquet_file_or_folder_with_the_same_rows(analyst_warehouse: Path, name: str) -> None:
     # The big tables are a folder of files, one per partition (export.PARTITIONED).
     if name in export.PARTITIONED:
@@ -92,12 +95,12 @@ def test_the_csv_opens_in_duckdb_and_pandas_with_one_row_per_document_table_and_
     con = duckdb.connect()
     try:
         rows = con.execute(
-            "SELECT count(*) FROM read_csv(?, delim = ';', header = true)", [str(export_dir(analyst_warehouse) / export.CSV_NAME)]
+            "SELECT count(*) FROM read_csv(?, delim = ';', header = true)", [str(export_dir(analyst_warehouse) / CSV_NAME)]
         ).fetchall()
     finally:
         con.close()
     assert rows == [(expected,)]
-    headers = [h for h, _, _ in export.CSV_COLUMNS] + [c.header for c in export.CSV_AMOUNT_LAYOUT]
+    headers = [h for h, _, _ in open_data_csv.CSV_COLUMNS] + [c.header for c in open_data_csv.CSV_AMOUNT_LAYOUT]
     assert list(frame.columns) == headers  # no column outside the layout for these sources
     assert headers[:4] == ["Begrotingsjaar", "Fase", "VUO", "Totaal"]
     assert set(frame["Fase"]) == {"OWB", "1SUPP", "SBS", "2SUPP", "JV"}
@@ -106,12 +109,12 @@ def test_the_csv_opens_in_duckdb_and_pandas_with_one_row_per_document_table_and_
 
 def test_every_printed_number_is_in_the_csv(analyst_warehouse: Path) -> None:
     frame = read_csv_pandas(analyst_warehouse)
-    amounts = frame[[c.header for c in export.CSV_AMOUNT_LAYOUT]]
+    amounts = frame[[c.header for c in open_data_csv.CSV_AMOUNT_LAYOUT]]
     expected_count, expected_sum = query(
         analyst_warehouse,
         """SELECT count(f.amount_thousand_eur), sum(f.amount_thousand_eur) FROM fact_budget_amount f
            JOIN dim_budget_line l USING (line_id) JOIN dim_document d USING (document_id)
-           WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL""",
+           WHERE (l.level <> 'breakdown' OR l.is_additive) AND d.budget_year IS NOT NULL AND d.phase IS NOT NULL""",
     )[0]
     assert int(amounts.notna().sum().sum()) == expected_count
     assert int(amounts.sum().sum()) == expected_sum
@@ -168,21 +171,47 @@ def test_the_n_rows_add_up_to_the_article_totals(analyst_warehouse: Path) -> Non
 
 
 def test_exports_switch_atomically_and_old_versions_are_cleaned_up(analyst_warehouse: Path, tmp_path: Path) -> None:
-    # Publish twice more from the same staging database into a fresh folder.
+    # Build three times from the same sources into a fresh folder.
     warehouse = tmp_path / "budget.duckdb"
-    staging = staging_path_for(analyst_warehouse)
-    first = publish(staging, warehouse)
+    sources = analyst_warehouse.parent.parent / "sources"
+    assert build_in_process(sources, warehouse) == 0
     link = warehouse.parent / export.EXPORT_LINK
     assert link.is_symlink()
     first_target = link.resolve()
-    files = sorted(str(p.relative_to(first_target)) for p in first_target.rglob("*") if p.is_file())
-    assert files == sorted(first.export_counts)
-    second = publish(staging, warehouse)
+    first_files = sorted(str(p.relative_to(first_target)) for p in first_target.rglob("*") if p.is_file())
+    assert CSV_NAME in first_files and "dim_document.parquet" in first_files
+    assert build_in_process(sources, warehouse) == 0
     assert link.resolve() != first_target and first_target.is_dir()  # the previous set stays for one publication
-    publish(staging, warehouse)
+    assert build_in_process(sources, warehouse) == 0
     assert not first_target.exists()
     versions = sorted(p.name for p in (warehouse.parent / export.VERSIONS_DIR).iterdir())
     assert len(versions) == 2
-    assert second.export_counts == first.export_counts
+    assert sorted(str(p.relative_to(link.resolve())) for p in link.resolve().rglob("*") if p.is_file()) == first_files
     assert not list(warehouse.parent.glob(".export.*"))
     assert os.readlink(link).startswith(export.VERSIONS_DIR)
+
+
+COMPLETE_SPLIT = "made_2023_PSUPP_IIB_art6_nog_te_verdelen_split.txt"
+
+
+def test_the_waarvan_rows_of_a_complete_split_are_additive_rows_of_the_csv_and_pass_the_sum_check(tmp_path: Path) -> None:
+    """"6.1 Nog te verdelen" prints no values; "waarvan apparaat" 3.840 and "waarvan programma"
+    50.384 are its only children and add up to Uitgaven 54.224."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "manifest.csv").write_text("file,source_url,chapter,budget_year,phase,article\n", encoding="utf-8")
+    add_made_pages(sources, [COMPLETE_SPLIT])
+    warehouse = tmp_path / "warehouse" / "budget.duckdb"
+    assert build_in_process(sources, warehouse) == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute(sql_text("check_parent_sums.sql")).fetchall() == []
+    finally:
+        con.close()
+    frame = read_csv_pandas(warehouse)
+    uitgaven = frame[frame["VUO"] == "U"]
+    leaves = uitgaven[uitgaven["Totaal"] == "N"]
+    assert sorted(leaves["Regelingnaam"]) == ["waarvan apparaat", "waarvan programma"]
+    assert int(leaves["Stand suppletoire Prinsjesdag T"].sum()) == 54224
+    group = uitgaven[uitgaven["Artikelonderdeelnummer"] == "6.1"]
+    assert "J" in set(group["Totaal"]) and group[group["Totaal"] == "J"]["Stand suppletoire Prinsjesdag T"].isna().all()

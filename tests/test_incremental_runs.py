@@ -7,19 +7,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SEED, SOURCES
+from conftest import BUNDLED_AMOUNTS, SEED, SEED_AMOUNTS, SOURCES
 
 from pipeline import cli
-from pipeline.store.publish import PUBLIC_TABLES
+from pipeline.store.catalog import TABLE_NAMES
 
 # Columns that record when, not what: left out of the checksums.
 VOLATILE = {"loaded_at"}
 
 
-def build(sources: Path, warehouse: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> str:
+def build(sources: Path, warehouse: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *more: str) -> str:
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.delenv("BUDGET_STAGING_PATH", raising=False)
-    code = cli.main(["build", "--sources", str(sources), "--warehouse", str(warehouse)])
+    code = cli.main(["build", "--sources", str(sources), "--warehouse", str(warehouse), *more])
     out = capsys.readouterr().out
     assert code == 0, out
     return out
@@ -30,7 +30,7 @@ def checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         result = {}
-        for table in PUBLIC_TABLES:
+        for table in TABLE_NAMES:
             columns = [
                 c for (c,) in con.execute(
                     "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
@@ -47,7 +47,7 @@ def checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
 
 
 def parsed_count(output: str) -> int:
-    return int(output.split("pages parsed: ")[1].split()[0])
+    return int(output.split("this run: ")[1].split()[0])
 
 
 def test_materializing_twice_gives_identical_tables(tmp_path, sources_copy, capsys, monkeypatch):
@@ -56,6 +56,15 @@ def test_materializing_twice_gives_identical_tables(tmp_path, sources_copy, caps
     first = checksums(warehouse)
     second_output = build(sources_copy, warehouse, capsys, monkeypatch)
     assert parsed_count(second_output) == 0
+    assert checksums(warehouse) == first
+
+
+def test_loading_one_document_again_is_a_run_with_its_file_as_config(tmp_path, sources_copy, capsys, monkeypatch):
+    warehouse = tmp_path / "w" / "budget.duckdb"
+    build(sources_copy, warehouse, capsys, monkeypatch)
+    first = checksums(warehouse)
+    output = build(sources_copy, warehouse, capsys, monkeypatch, "--page", SEED)
+    assert parsed_count(output) == 1
     assert checksums(warehouse) == first
 
 
@@ -101,7 +110,7 @@ def test_a_removed_page_leaves_the_warehouse(tmp_path, sources_copy, capsys, mon
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM dim_document WHERE source_file = ?", [SEED]).fetchone() == (0,)
-        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (871 - 392,)
+        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (BUNDLED_AMOUNTS - SEED_AMOUNTS,)
         assert con.execute("SELECT count(*) FROM fact_budget_flexibility").fetchone() == (0,)
     finally:
         con.close()
@@ -113,7 +122,7 @@ def test_the_same_page_under_two_names_loads_once(tmp_path, sources_copy, capsys
     build(sources_copy, warehouse, capsys, monkeypatch)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (871,)
+        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (BUNDLED_AMOUNTS,)
         message = con.execute("SELECT message FROM load_warnings WHERE field = 'duplicate'").fetchone()[0]
         assert "copy_of_the_seed.txt" in message and SEED in message
     finally:

@@ -13,31 +13,21 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 from conftest import ROOT, SEED, SOURCES
 
-from pipeline.defs.partitions import PAGES
 from pipeline.defs.resources import BudgetPaths
 from pipeline.defs.sensors import sources_sensor
 
 KIESRAAD = "rf_2020_1SUPP_IIB_art9_kiesraad.txt"
 
 
-def tick(instance: dg.DagsterInstance, sources: Path, cursor: str | None):
+def tick(sources: Path, cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
+    """One evaluation of the sensor: what it returned and its cursor afterwards."""
     context = dg.build_sensor_context(
-        instance=instance,
         cursor=cursor,
         resources={"budget_paths": BudgetPaths(sources_dir=str(sources), warehouse_path=str(sources.parent / "w.duckdb"))},
     )
-    result = sources_sensor(context)
-    if isinstance(result, dg.SensorResult):
-        for request in result.dynamic_partitions_requests or []:
-            if isinstance(request, dg.AddDynamicPartitionsRequest):
-                instance.add_dynamic_partitions(PAGES, list(request.partition_keys))
-            else:
-                for key in request.partition_keys:
-                    instance.delete_dynamic_partition(PAGES, key)
-    return result
+    return sources_sensor(context), context.cursor
 
 
 def two_pages(tmp_path: Path) -> Path:
@@ -48,44 +38,31 @@ def two_pages(tmp_path: Path) -> Path:
     return sources
 
 
-def test_new_pages_become_partitions_and_one_run_covers_them(tmp_path: Path) -> None:
+def test_new_pages_get_one_run_and_nothing_changed_gets_none(tmp_path: Path) -> None:
     sources = two_pages(tmp_path)
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = tick(instance, sources, None)
-        assert isinstance(result, dg.SensorResult)
-        assert sorted(instance.get_dynamic_partitions(PAGES)) == [SEED, KIESRAAD]
-        (request,) = result.run_requests
-        assert request.tags["dagster/asset_partition_range_start"] == SEED
-        assert request.tags["dagster/asset_partition_range_end"] == KIESRAAD
-        # Nothing changed: the next tick requests nothing.
-        assert isinstance(tick(instance, sources, result.cursor), dg.SkipReason)
+    request, cursor = tick(sources, None)
+    assert isinstance(request, dg.RunRequest) and request.tags["budget/pages_changed"] == "2"
+    assert set(json.loads(cursor)) == {SEED, KIESRAAD}
+    assert isinstance(tick(sources, cursor)[0], dg.SkipReason)
 
 
 def test_a_changed_page_gets_a_run_of_its_own(tmp_path: Path) -> None:
     sources = two_pages(tmp_path)
-    with dg.DagsterInstance.ephemeral() as instance:
-        cursor = tick(instance, sources, None).cursor
-        page = sources / KIESRAAD
-        page.write_text(page.read_text(encoding="utf-8") + "\nNog een alinea.\n", encoding="utf-8")
-        result = tick(instance, sources, cursor)
-        (request,) = result.run_requests
-        assert request.tags["dagster/asset_partition_range_start"] == KIESRAAD
-        assert request.tags["dagster/asset_partition_range_end"] == KIESRAAD
+    first, cursor = tick(sources, None)
+    page = sources / KIESRAAD
+    page.write_text(page.read_text(encoding="utf-8") + "\nNog een alinea.\n", encoding="utf-8")
+    request, _ = tick(sources, cursor)
+    assert isinstance(request, dg.RunRequest) and request.run_key != first.run_key
+    assert request.tags["budget/pages_changed"] == "1"
 
 
-def test_a_removed_page_gets_a_removal_run_and_keeps_its_partition_until_it_succeeded(tmp_path: Path) -> None:
+def test_a_removed_page_gets_a_run_that_takes_its_rows_out(tmp_path: Path) -> None:
     sources = two_pages(tmp_path)
-    with dg.DagsterInstance.ephemeral() as instance:
-        cursor = tick(instance, sources, None).cursor
-        (sources / KIESRAAD).unlink()
-        result = tick(instance, sources, cursor)
-        (request,) = result.run_requests
-        assert request.tags["dagster/asset_partition_range_start"] == KIESRAAD
-        assert json.loads(result.cursor)["removing"] == {KIESRAAD: request.run_key}
-        # The removal run has not run yet: the partition stays.
-        waiting = tick(instance, sources, result.cursor)
-        assert isinstance(waiting, dg.SkipReason) and "waiting" in str(waiting.skip_message)
-        assert KIESRAAD in instance.get_dynamic_partitions(PAGES)
+    _, cursor = tick(sources, None)
+    (sources / KIESRAAD).unlink()
+    request, cursor = tick(sources, cursor)
+    assert isinstance(request, dg.RunRequest) and request.tags["budget/pages_removed"] == "1"
+    assert set(json.loads(cursor)) == {SEED}
 
 
 def test_with_dagster_dev_running_an_added_page_loads_without_a_manual_step(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from pipeline.core.fdp import FDP_PHASE_BY_KIND, fdp_phase
 from pipeline.core.metadata import CHAPTERS, PHASES
 from pipeline.core.parse import FLEX_CATEGORIES
 from pipeline.core.schemas import TABLE_MODELS, VIEW_MODELS, describe_column, table_description
-from pipeline.store.publish import PUBLIC_TABLES, VIEW_FILES
+from pipeline.store.catalog import TABLE_NAMES, VIEW_NAMES
 
 KIESRAAD = "IIB/9/uitgaven/sub_article:9.1"
 
@@ -241,8 +241,8 @@ def test_every_table_view_and_column_has_its_model_comment(analyst_warehouse: Pa
     try:
         tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main'").fetchall())
         views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'").fetchall())
-        assert set(tables) == set(PUBLIC_TABLES)
-        assert set(views) == set(VIEW_FILES)
+        assert set(tables) == set(TABLE_NAMES)
+        assert set(views) == set(VIEW_NAMES)
         for name, comment in tables.items():
             assert comment == table_description(TABLE_MODELS[name])
         for name, comment in views.items():
@@ -259,7 +259,7 @@ def test_every_table_view_and_column_has_its_model_comment(analyst_warehouse: Pa
         con.close()
 
 
-@pytest.mark.parametrize("view", sorted(VIEW_FILES))
+@pytest.mark.parametrize("view", sorted(VIEW_NAMES))
 def test_each_view_has_exactly_the_columns_and_types_of_its_model(analyst_warehouse: Path, view: str) -> None:
     model = VIEW_MODELS[view]
     rows = query(

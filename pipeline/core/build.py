@@ -23,7 +23,7 @@ import pandera.errors
 from pandas.api.types import infer_dtype
 
 from pipeline.core import tables as tables_module
-from pipeline.core.documents import fingerprint, resolve_identity
+from pipeline.core.documents import MANIFEST, Unreadable, fingerprint, resolve_identity
 from pipeline.core.explanations import explain_page
 from pipeline.core.fdp import FDP_PHASE_BY_KIND
 from pipeline.core.metadata import ManifestRow, PageIdentity, stable_id
@@ -41,6 +41,7 @@ from pipeline.core.schemas import (
     SourceFile,
     StagedBudgetLine,
     TableCell,
+    TableFootnote,
     TableColumnIdentity,
     columns_of,
     validate,
@@ -51,6 +52,7 @@ FRAME_MODELS = {
     "dim_document": DimDocument,
     "dim_table": DimTable,
     "table_cell": TableCell,
+    "table_footnote": TableFootnote,
     "stg_budget_line": StagedBudgetLine,
     "fact_budget_amount": FactBudgetAmount,
     "fact_budget_flexibility": FactBudgetFlexibility,
@@ -63,7 +65,7 @@ FRAME_MODELS = {
     "parliamentary_paper_citation": ParliamentaryPaperCitation,
 }
 # Frames whose rows belong to one table (quarantined together when one row is invalid).
-PER_TABLE_FRAMES = ("stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
+PER_TABLE_FRAMES = ("table_footnote", "stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
 
 
 class ParsedPage:
@@ -131,31 +133,65 @@ class ParsedPage:
             _add_records(segments[name], getattr(self._result, attribute))
 
 
-def parse_source(key: str, data: bytes, manifest: ManifestRow | None) -> ParsedPage:
-    """Identify and parse one page. Undecodable text rejects the whole page, out loud."""
+def parse_source(key: str, data: bytes | Unreadable, manifest: ManifestRow | None) -> ParsedPage:
+    """Identify and parse one page. A file that cannot be read or is not text rejects the whole
+    page, out loud; so does the manifest's own row, one rejection per problem of the manifest."""
     parsed = _parse_source(key, data, manifest)
     parsed.fingerprint = fingerprint(parsed.sha256, manifest)
     return parsed
 
 
-def _parse_source(key: str, data: bytes, manifest: ManifestRow | None) -> ParsedPage:
-    sha = hashlib.sha256(data).hexdigest()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        page = resolve_identity(key, "", manifest)
-        result = PageResult()
-        reason = f"{key}: not UTF-8 text (byte {error.start}); the page was not read"
-        result.rejections.append(_page_rejection(page, reason, stage="identify"))
-        return ParsedPage(key, sha, page, result, len(data), rejected_reason=reason)
+def _parse_source(key: str, data: bytes | Unreadable, manifest: ManifestRow | None) -> ParsedPage:
+    sha = data.sha256 if isinstance(data, Unreadable) else hashlib.sha256(data).hexdigest()
+    size = 0 if isinstance(data, Unreadable) else len(data)
+    notes = list(manifest.problems) if manifest is not None else []
+    if key == MANIFEST:
+        page = resolve_identity(key, "", None)
+        reasons = [message for _column, message in notes] or [f"{key}: changed during the run; the next build checks it again"]
+        return _refused(key, sha, size, page, reasons, [])
+    if isinstance(data, Unreadable):
+        return _refused(key, sha, size, resolve_identity(key, "", manifest), [data.reason], notes)
+    text, problem = _decode(key, data)
+    if text is None:
+        return _refused(key, sha, size, resolve_identity(key, "", manifest), [problem], notes)
+    if problem:
+        notes.append(("encoding", problem))
     found = tables_module.find_tables(text)
     page = resolve_identity(key, text, manifest, found)
     result = parse_page(text, page, found)
     _explain(text, found[0], page, result)
-    for message in page.warnings:
-        field_name = message.split(" ", 1)[0]
-        result.warnings.insert(0, {"document_id": page.document_id, "source_file": key, "field": field_name, "message": message})
-    return ParsedPage(key, sha, page, result, len(data))
+    notes += [(message.split(" ", 1)[0], message) for message in page.warnings]
+    result.warnings[:0] = _warnings(page, notes)
+    return ParsedPage(key, sha, page, result, size)
+
+
+def _decode(key: str, data: bytes) -> tuple[str | None, str | None]:
+    """The page's text and what to say of its encoding, or (None, why it is not text).
+
+    UTF-8 first; failing that, Windows-1252, the usual encoding of text saved on Windows, unless
+    a NUL byte shows binary data (no text file holds one)."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        at = f"byte {error.start} is {data[error.start]:#04x}"
+    if b"\x00" in data:
+        return None, f"{key}: not UTF-8 text ({at}) and holds NUL bytes: binary data; the page was not read"
+    try:
+        return data.decode("cp1252"), f"{key}: not UTF-8 text ({at}); read as Windows-1252"
+    except UnicodeDecodeError as error:
+        return None, f"{key}: not UTF-8 text ({at}), nor Windows-1252 (byte {error.start}); the page was not read"
+
+
+def _refused(key: str, sha: str, size: int, page: PageIdentity, reasons: list[str], notes: list[tuple[str, str]]) -> ParsedPage:
+    """A page of which nothing loads: a rejection per reason, and its manifest row's problems as warnings."""
+    result = PageResult()
+    result.rejections = [_page_rejection(page, reason, stage="identify") for reason in reasons]
+    result.warnings = _warnings(page, notes)
+    return ParsedPage(key, sha, page, result, size, rejected_reason=reasons[0])
+
+
+def _warnings(page: PageIdentity, notes: list[tuple[str, str]]) -> list[dict]:
+    return [{"document_id": page.document_id, "source_file": page.file, "field": column, "message": message} for column, message in notes]
 
 
 def _explain(text: str, tables: list, page: PageIdentity, result: PageResult) -> None:
@@ -195,6 +231,8 @@ def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | Non
     by_sha: dict[str, ParsedPage] = {}
     by_doc: dict[str, list[ParsedPage]] = {}
     for parsed in sorted(pages, key=lambda p: p.key):
+        if parsed.rejected_reason is not None:
+            continue  # a refused page loads nothing, so it repeats nothing and nothing repeats it
         first = by_sha.get(parsed.sha256)
         if first is not None or parsed.sha256 in known_by_sha:
             parsed.duplicate_of = first.key if first is not None else known_by_sha[parsed.sha256]
@@ -213,7 +251,12 @@ def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | Non
             names = sorted({p.key for p in group} | ({known[document_id][0]} if document_id in known else set()))
             reason = f"{len(names)} files ({', '.join(names)}) claim the same page ({group[0].page.identity}) with different content; refusing to pick one"
             for parsed in group:
+                # The refusal replaces the parse's rejections, which no longer matter; its warnings stay.
                 parsed.rejected_reason = f"{parsed.key}: {reason}"
+                parsed.result = PageResult(
+                    rejections=[_page_rejection(parsed.page, parsed.rejected_reason, stage="identify")],
+                    warnings=parsed.result.warnings,
+                )
             if document_id in known:
                 refused_known[document_id] = f"{known[document_id][0]}: {reason}"
         else:
@@ -239,7 +282,7 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
                 "document_id": page.document_id,
                 "status": "duplicate" if parsed.duplicate_of else "rejected" if parsed.rejected_reason else "loaded",
                 "duplicate_of": parsed.duplicate_of,
-                "validated_fingerprint": None,
+                "stat_signature": None,  # the scan's, set by the loader
             }
         ])
         if parsed.duplicate_of is not None:
@@ -248,11 +291,12 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
                  "message": f"{parsed.key} repeats {parsed.duplicate_of} (same page); loaded once, from {parsed.duplicate_of}"}
             ])
             continue
-        if parsed.rejected_reason is not None and not parsed._count(rejections):
-            _add_records(segments["load_rejections"], [_page_rejection(page, parsed.rejected_reason, stage="identify")])
-            continue
         if parsed.rejected_reason is not None:
-            parsed._add_part(segments, rejections)
+            if parsed._count(rejections):
+                parsed._add_part(segments, rejections)
+            else:
+                _add_records(segments["load_rejections"], [_page_rejection(page, parsed.rejected_reason, stage="identify")])
+            parsed._add_part(segments, RESULT_INDEX["warnings"])
             continue
         _add_records(segments["dim_document"], [
             {
@@ -288,6 +332,7 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
 RESULT_PARTS = (
     ("tables", "dim_table"),
     ("cells", "table_cell"),
+    ("footnotes", "table_footnote"),
     ("lines", "stg_budget_line"),
     ("amounts", "fact_budget_amount"),
     ("flexibility", "fact_budget_flexibility"),
@@ -575,18 +620,14 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> ValidationOutcome:
     return ValidationOutcome(frames, quarantined)
 
 
-def document_ids(frames: dict[str, pd.DataFrame]) -> list[str]:
-    return sorted(set(frames["dim_document"]["document_id"]))
-
-
 __all__ = ["ParsedPage", "parse_source", "deduplicate", "to_frames", "validate_frames", "stable_id"]
 
 
-def _parse_one(args: tuple[str, bytes, ManifestRow | None]) -> ParsedPage:
+def _parse_one(args: tuple[str, bytes | Unreadable, ManifestRow | None]) -> ParsedPage:
     return parse_source(*args)
 
 
-def _parse_chunk(jobs: list[tuple[str, bytes, ManifestRow | None]]) -> list[ParsedPage]:
+def _parse_chunk(jobs: list[tuple[str, bytes | Unreadable, ManifestRow | None]]) -> list[ParsedPage]:
     """Parse consecutive pages in a worker; their rows travel back column-wise in one block."""
     pages = [parse_source(*job) for job in jobs]
     block, spans = _Block.of([p.result for p in pages])
@@ -621,7 +662,7 @@ def parsing_pool(pages: int, workers: int | None = None) -> Iterator[Executor | 
 
 
 def parse_many(
-    blobs: list[tuple[str, bytes]],
+    blobs: list[tuple[str, bytes | Unreadable]],
     manifest: dict[str, ManifestRow],
     workers: int | None = None,
     pool: Executor | None = None,

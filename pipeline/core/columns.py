@@ -34,10 +34,26 @@ LEVEL_KINDS = (ONTWERP, VASTGESTELD, STAND)
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PURE_YEAR_RE = re.compile(r"^(?:19|20)\d{2}$")
 _MARKER_RE = re.compile(r"\((\d{1,2})\)\s*(?:=|$)|\((\d{1,2})\)\s*$")
-_FORMULA_ONLY_RE = re.compile(r"^\(?\s*\d{1,2}\s*\)?\s*=\s*[\d()+\-\s]+$|^=\s*[\d()+\-\s]+$")
+_FORMULA_ONLY_RE = re.compile(r"^\(?\s*\d{1,2}\s*\)?\s*=\s*[\d()+\-\s]+$|^=\s*[\d()+\-\s]+$|^\(\s*\d{1,2}\s*\)$")
+# A formula or column number on a line of its own that names its column: "(3) = (1+2)", "(4)".
+_NUMBERED_FORMULA_RE = re.compile(r"^\(\s*(\d{1,2})\s*\)")
 _FORMULA_RE = re.compile(r"\((\d{1,2})\)\s*=\s*(.+)$")
 _ANY_MARKER_RE = re.compile(r"\((\d{1,2})\)")
 _FORMULA_TOKEN_RE = re.compile(r"\d{1,2}|[+\-]")
+
+
+# A footnote digit glued to a heading: after a word ("Miljoenennota1"), a formula marker
+# ("(1)1") or a year ("Vastgestelde begroting 20221" = 2022, footnote 1).
+_GLUED_FOOTNOTE_RE = re.compile(r"(?:(?<=[^\W\d_])|(?<=\))|(?<=(?<!\d)(?:19|20)\d\d))(\d)$")
+
+
+def footnote_of_heading(text: str) -> tuple[str, str | None]:
+    """The heading without the footnote digit glued to its end, and that digit (None: none)."""
+    text = clean(text)
+    match = _GLUED_FOOTNOTE_RE.search(text)
+    if match is None:
+        return text, None
+    return text[: match.start()], match.group(1)
 
 
 class HeadingError(ValueError):
@@ -77,20 +93,37 @@ class Heading:
 
 
 def join_split_headings(cells: list[Heading]) -> list[Heading]:
-    """A formula on a line of its own ("(3) = (1+2)") belongs to the heading above it."""
+    """A formula on a line of its own belongs to the heading it names: "(k)" or "(k)=(i+j)" to
+    the k-th text heading, wherever it stands (right after a heading, or in a row of formulas
+    after all of them); one that names no column ("= (1+2)") to the heading above it."""
     joined: list[Heading] = []
+    numbered: list[tuple[int, str]] = []
     for cell in cells:
-        text = clean(cell.text)
+        text = footnote_of_heading(cell.text)[0]
         if joined and _FORMULA_ONLY_RE.match(text):
+            number = _NUMBERED_FORMULA_RE.match(text)
+            if number:
+                numbered.append((int(number.group(1)), text))
+                continue
             previous = joined[-1]
             joined[-1] = Heading(f"{previous.text} {text}", previous.source_line)
         else:
             joined.append(Heading(text, cell.source_line))
+    texts = [i for i, h in enumerate(joined) if not _PURE_YEAR_RE.match(h.text)]
+    for number, text in numbered:
+        if not 1 <= number <= len(texts) or _marker(joined[texts[number - 1]].text) is not None:
+            raise HeadingError(f"formula {text!r} names column ({number}), which no heading without a number has")
+        target = joined[texts[number - 1]]
+        joined[texts[number - 1]] = Heading(f"{target.text} {text}", target.source_line)
     return joined
 
 
+_HYPHENATION_RE = re.compile(r"(?<=[a-z])-(?=[a-z])")
+
+
 def kind_of_heading(text: str) -> str | None:
-    lowered = clean(text).lower()
+    # A word hyphenated over a line break ("Vastge-stelde", "Ontwerpbe-groting") is one word.
+    lowered = _HYPHENATION_RE.sub("", clean(text).lower())
     if "verschil" in lowered:
         return VERSCHIL
     if "realisatie" in lowered:
@@ -119,7 +152,7 @@ def _year(text: str) -> int | None:
 
 
 def is_heading_cell(text: str) -> bool:
-    text = clean(text)
+    text = footnote_of_heading(text)[0]
     return bool(_PURE_YEAR_RE.match(text) or kind_of_heading(text) or _FORMULA_ONLY_RE.match(text))
 
 
@@ -132,6 +165,9 @@ def interpret_headings(
     texts = [c for c in cells if not _PURE_YEAR_RE.match(c.text)]
     kinds = [kind_of_heading(c.text) for c in texts]
 
+    two_line = _two_line_columns(cells, n_columns)
+    if two_line is not None:
+        return two_line, _printed_identities(two_line) or _implicit_identities(two_line)
     if years and not texts:
         columns = _year_columns(years, n_columns, budget_year)
         return columns, []
@@ -150,6 +186,30 @@ def interpret_headings(
     raise HeadingError(
         "column headings mix years and unrecognised text: " + ", ".join(repr(c.text) for c in cells[:6])
     )
+
+
+def _two_line_columns(cells: list[Heading], n_columns: int) -> list[Column] | None:
+    """Headings over two lines: the first line of every heading ("Realisatie" five times,
+    "Vastgestelde", "Verschil"), then the second lines aligned from the left, possibly fewer
+    ("2007" .. "2011", "begroting"). None when the cells are not printed that way. A column
+    without a year on either line is for the last year printed (JV: begroting and verschil of t)."""
+    first = 0
+    while first < len(cells) and not _PURE_YEAR_RE.match(cells[first].text) and kind_of_heading(cells[first].text):
+        first += 1
+    heads, seconds = cells[:first], cells[first:]
+    if first != n_columns or not seconds or len(seconds) >= first:
+        return None
+    if not any(_PURE_YEAR_RE.match(c.text) for c in seconds) or any(kind_of_heading(c.text) and not _PURE_YEAR_RE.match(c.text) for c in seconds):
+        return None
+    last_year = max(int(c.text) for c in seconds if _PURE_YEAR_RE.match(c.text))
+    columns = []
+    for pos, head in enumerate(heads, start=1):
+        label = f"{head.text} {seconds[pos - 1].text}" if pos <= len(seconds) else head.text
+        kind = kind_of_heading(label)
+        if kind is None:
+            raise HeadingError(f"column heading not understood: {label!r}")
+        columns.append(Column(pos, label, kind, _year(label) or last_year, _marker(label), head.source_line))
+    return columns
 
 
 def _year_columns(years: list[Heading], n_columns: int, budget_year: int | None) -> list[Column]:
@@ -219,7 +279,17 @@ def _text_columns(texts: list[Heading], n_columns: int, default_year: int | None
         kind = kind_of_heading(heading.text.split(":")[-1]) or kind_of_heading(heading.text)
         year = _year(heading.text) or default_year
         columns.append(Column(pos, heading.text, kind, year, _marker(heading.text.split(":")[0]), heading.source_line))
+    _t_plus_5_is_a_level(columns)
     return columns
+
+
+def _t_plus_5_is_a_level(columns: list[Column]) -> None:
+    """From 2024 a 1SUPP table prints a column for t+5 headed "Mutatie <t+5>" whose figures are
+    levels (the extrapolated budget plus its mutaties), not changes: a raming."""
+    stands = {c.fiscal_year for c in columns if c.kind == STAND and c.fiscal_year is not None}
+    for col in columns:
+        if col.kind == MUTATIE and col.marker is None and col.fiscal_year is not None and col.fiscal_year - 5 in stands:
+            col.kind = RAMING
 
 
 def _printed_identities(columns: list[Column]) -> list[Identity]:

@@ -2,11 +2,17 @@
 
 Article totals (Verplichtingen, Uitgaven, Ontvangsten) > artikelonderdeel > financial instrument
 > regeling. The search combines:
-  * codes and the instrument list (hard): a row's known rank must be deeper than its parent's;
-    instruments are never siblings of non-instruments;
+  * codes and the instrument list (hard): a row's known rank must be deeper than its parent's
+    (a row without one sits a rank below its parent, so no instrument goes below the instrument
+    level); instruments are never siblings of non-instruments. Some rows have two readings: "1."
+    is a regeling, or right under a total a numbered artikelonderdeel (never under another
+    number); an instrument name printed without values can head rows that are no instruments
+    (at a cost, read so only where no instrument reading adds up); "Programma-uitgaven" below a
+    total groups the rows below it at its own level;
   * sums (hard): every parent with printed values equals the sum of its children in every column,
     within max(1, n/2) for n children; a not-available or blank cell counts as 0 in a sum;
-    a group row without values stands for the sum of its children and needs at least one;
+    a group row without values stands for the sum of its children and needs at least one, except
+    the last row of a section printed with empty cells of its own: a leaf with blank cells, adding 0;
   * row order (soft): a row continues the sibling list of the row before it (or opens the list
     of children of that row) unless a code or a sum says otherwise, and rows without a code are
     not nested under leaf-type rows without need. Readings are compared row by row, in printed
@@ -17,7 +23,14 @@ It searches depth-first with backtracking over every reading (and every open pla
 ragged row), keeps the readings that keep to the row order best, and rejects the table when two
 remain.
 "Waarvan" rows break down the nearest row above that is not itself a waarvan row; they are kept
-as non-additive breakdowns and never enter a sum.
+as non-additive breakdowns and never enter a sum. One exception: the waarvan rows right after a
+row without values are its complete split: they are its only children and add up into it (the
+row stands for their sum, as any group row does), so they are additive breakdowns.
+Before the search: a row without values ending in a colon ("Rijksbijdrage:") followed by rows
+whose labels start in lower case is a prefix of their names, not a row of the tree; a row named
+"Programma-uitgaven" or "Apparaatsuitgaven" is the Uitgaven total of a table without an
+"Uitgaven" row; a total's name repeated without values inside its own section is a heading.
+After it, a structural check refuses what no budget tree has (`check_structure`).
 """
 
 from __future__ import annotations
@@ -52,6 +65,14 @@ class Node:
     is_additive: bool = True
     children: list["Node"] = field(default_factory=list)
     sum_differences: list[int] = field(default_factory=list)  # printed minus sum of children, per column
+    prefix: Row | None = None  # the row "Rijksbijdrage:" whose name this row's label continues
+
+    @property
+    def label(self) -> str:
+        """The full name: the prefix row's label (colon dropped) and the printed label."""
+        if self.prefix is None:
+            return self.row.label
+        return f"{labels.display_label(self.prefix.label)} {labels.display_label(self.row.label)}"
 
     @property
     def article_code(self) -> str | None:
@@ -63,8 +84,15 @@ class Node:
         return None
 
 
-def known_rank(row: Row) -> int | None:
-    return _rank_of(row.code, row.label)
+def known_rank(row: Row, one_article: bool = False) -> int | None:
+    """The rank that a row's code or label fixes. A bare number ("4 Ruimtegebruik bodem") numbers
+    an article only in a table that covers a whole chapter, where it heads the article's rows
+    without values of its own; a row with values, or any row when the page is of one article
+    (`one_article`: the page names it), is an artikelonderdeel."""
+    rank = _rank_of(row.code, row.label)
+    if rank == ARTICLE_RANK and (one_article or row.has_values):
+        return SUB_ARTICLE_RANK
+    return rank
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -76,6 +104,8 @@ def _rank_of(code: str | None, label: str) -> int | None:
             return REGELING_RANK
         if labels.ARTICLE_CODE_RE.match(code):
             return ARTICLE_RANK
+    if labels.is_uitgaven_total(label):
+        return None  # "Programma-uitgaven" under Uitgaven groups artikelonderdelen (pages before 2013)
     if labels.canonical_instrument(label):
         return INSTRUMENT_RANK
     if labels.apparaat_item(label):
@@ -91,45 +121,116 @@ def _sibling_class(row: Row, rank: int | None) -> str:
     return "other"
 
 
-def infer_tree(rows: list[Row], n_columns: int, *, table_kind: str) -> list[Node]:
-    """All rows of a table as nodes with parents, levels and settled placements."""
+def infer_tree(rows: list[Row], n_columns: int, *, table_kind: str, cut: bool = False, one_article: bool = False) -> list[Node]:
+    """All rows of a table as nodes with parents, levels and settled placements. `cut`: the text
+    ends inside the table, so the rows still open at its end (the last row and its ancestors)
+    may miss children: their sums are not checked (the table cannot be loaded, only placed).
+    `one_article`: the page is of one article (see `known_rank`)."""
     if not rows:
         return []
-    sections: list[tuple[Row, list[Row]]] = []
-    seen: set[str] = set()
+    rows, prefixes = _strip_prefixes(rows)
+    measures = _measures(rows)
+    sections: list[tuple[str, Row, list[Row]]] = []
     for row in rows:
-        measure = row.measure
-        if measure is not None and not row.is_waarvan:
-            if measure in seen:
-                raise HierarchyError(f"line {row.line}: a second {row.printed_label!r} row in one table")
-            seen.add(measure)
-            sections.append((row, []))
+        measure = measures.get(row.index)
+        if measure is not None:
+            sections.append((measure, row, []))
         elif not sections:
             raise HierarchyError(
                 f"line {row.line}: row {row.printed_label!r} comes before any Verplichtingen, Uitgaven or Ontvangsten row"
             )
         else:
-            sections[-1][1].append(row)
-    chapter_table = any(r.code and known_rank(r) == ARTICLE_RANK for r in rows)
+            sections[-1][2].append(row)
+    chapter_table = any(r.code and known_rank(r, one_article) == ARTICLE_RANK for r in rows)
     nodes: list[Node] = []
-    for measure_row, members in sections:
-        nodes.extend(_section(measure_row, members, n_columns, table_kind, chapter_table))
+    for index, (measure, measure_row, members) in enumerate(sections):
+        last = cut and index == len(sections) - 1
+        nodes.extend(_section(measure, measure_row, members, n_columns, table_kind, chapter_table, last, one_article))
     nodes.sort(key=lambda n: n.row.index)
+    for node in nodes:
+        node.prefix = prefixes.get(node.row.index)
     return nodes
 
 
-def _section(measure_row: Row, members: list[Row], n_columns: int, table_kind: str, chapter_table: bool) -> list[Node]:
-    measure = measure_row.measure
-    assert measure is not None
-    additive = [r for r in members if not r.is_waarvan]
-    search = _Search(measure_row, additive, n_columns)
-    parents, placements = search.run()
+def _strip_prefixes(rows: list[Row]) -> tuple[list[Row], dict[int, Row]]:
+    """The rows without prefix rows, and the prefix row of each row that continues one: a row
+    without values whose label ends in a colon, followed by rows whose labels start in lower case
+    ("Rijksbijdrage:", "in kosten heffingskortingen AOW", ...)."""
+    kept: list[Row] = []
+    prefix_of: dict[int, Row] = {}
+    prefix: Row | None = None
+    for k, row in enumerate(rows):
+        if prefix is not None and _continues_a_name(row):
+            prefix_of[row.index] = prefix
+            kept.append(row)
+            continue
+        prefix = None
+        following = rows[k + 1] if k + 1 < len(rows) else None
+        if (
+            not row.has_values
+            and row.measure is None
+            and not row.is_waarvan
+            and labels.clean(row.label).endswith(":")
+            and following is not None
+            and _continues_a_name(following)
+        ):
+            prefix = row
+            continue
+        kept.append(row)
+    return kept, prefix_of
+
+
+def _continues_a_name(row: Row) -> bool:
+    text = labels.clean(row.label)
+    return bool(text) and text[0].islower() and row.code is None and not row.is_waarvan and row.measure is None
+
+
+def _measures(rows: list[Row]) -> dict[int, str]:
+    """The total rows of a table by row index, with their measure. A table without an
+    "Uitgaven" row names its Uitgaven total "Programma-uitgaven" or "Apparaatsuitgaven" (the
+    first such row with values after another total); a total's name repeated without values
+    inside its own section is a heading of that section, any other repeat is refused."""
+    has_uitgaven = any(r.measure == "uitgaven" and not r.is_waarvan for r in rows)
+    measures: dict[int, str] = {}
+    current: str | None = None
+    for row in rows:
+        if row.is_waarvan:
+            continue
+        measure = row.measure
+        if measure is None and not has_uitgaven and current is not None and row.has_values and labels.is_uitgaven_total(row.label):
+            measure = "uitgaven"
+            has_uitgaven = True
+        if measure is None:
+            continue
+        if measure in measures.values():
+            if measure == current and not row.has_values:
+                continue
+            raise HierarchyError(f"line {row.line}: a second {row.printed_label!r} row in one table")
+        measures[row.index] = current = measure
+    return measures
+
+
+def _section(
+    measure: str,
+    measure_row: Row,
+    members: list[Row],
+    n_columns: int,
+    table_kind: str,
+    chapter_table: bool,
+    cut: bool,
+    one_article: bool,
+) -> list[Node]:
+    splits = _complete_splits(members)
+    additive = [r for r in members if not r.is_waarvan or r.index in splits]
+    search = _Search(measure_row, additive, n_columns, splits, cut, chapter_table, one_article)
+    parents, placements, as_group = search.run()
+    with_children = set(parents.values())
     root = Node(measure_row, measure, "chapter" if chapter_table else "article", None, placements[measure_row.index])
     by_index: dict[int, Node] = {measure_row.index: root}
     for row in additive:
         parent = by_index[parents[row.index]]
         node = Node(row, measure, "", parent, placements[row.index])
-        node.level = _level(row, parent, table_kind)
+        node.level = "breakdown" if row.index in splits else _level(row, parent, table_kind, one_article, as_group=row.index in as_group, has_children=row.index in with_children)
         parent.children.append(node)
         by_index[row.index] = node
     # Waarvan rows: breakdowns of the nearest row above that is not a waarvan row.
@@ -137,7 +238,7 @@ def _section(measure_row: Row, members: list[Row], n_columns: int, table_kind: s
     ordered = sorted([measure_row, *members], key=lambda r: r.index)
     result = [root]
     for row in ordered[1:]:
-        if row.is_waarvan:
+        if row.is_waarvan and row.index not in splits:
             if len(row.placements) != 1:
                 raise HierarchyError(f"line {row.line}: the values of breakdown row {row.printed_label!r} cannot be placed unambiguously")
             node = Node(row, measure, "breakdown", previous, row.placements[0], is_additive=False)
@@ -152,8 +253,45 @@ def _section(measure_row: Row, members: list[Row], n_columns: int, table_kind: s
     return result
 
 
-def _level(row: Row, parent: Node, table_kind: str) -> str:
-    rank = known_rank(row)
+def _complete_splits(members: list[Row]) -> dict[int, int]:
+    """The waarvan rows right after a row without values, by row index, with that row's index:
+    its complete split (its only children, additive)."""
+    splits: dict[int, int] = {}
+    for k, row in enumerate(members):
+        if row.is_waarvan or row.has_values:
+            continue
+        j = k + 1
+        while j < len(members) and members[j].is_waarvan:
+            splits[members[j].index] = row.index
+            j += 1
+    return splits
+
+
+def check_structure(nodes: list[Node]) -> None:
+    """Refuse a tree no budget has: an instrument under an instrument, a regeling (or a row
+    below one) above an instrument, a line labelled by a number or a percentage."""
+    for node in nodes:
+        row = node.row
+        if labels.is_number_or_percentage(row.label):
+            raise HierarchyError(f"line {row.line}: a row labelled by a number or a percentage ({row.printed_label!r}) cannot be a budget line")
+        if node.level != "instrument":
+            continue
+        ancestor = node.parent
+        while ancestor is not None:
+            if ancestor.level in ("instrument", "regeling", "detail"):
+                raise HierarchyError(
+                    f"line {row.line}: instrument {row.printed_label!r} would sit under the {ancestor.level} "
+                    f"{ancestor.row.printed_label!r} (line {ancestor.row.line}); an instrument is never below an instrument or a regeling"
+                )
+            ancestor = ancestor.parent
+
+
+def _level(row: Row, parent: Node, table_kind: str, one_article: bool, *, as_group: bool = False, has_children: bool = False) -> str:
+    rank = None if as_group else known_rank(row, one_article)
+    if parent.parent is not None and parent.parent.parent is None and labels.is_uitgaven_total(parent.row.label):
+        parent = parent.parent  # below "Programma-uitgaven": the levels below the total
+    if rank == REGELING_RANK and row.code is not None and parent.level in ("chapter", "article") and has_children:
+        return "sub_article"  # a numbered artikelonderdeel ("1. reguliere klachten" above its instruments)
     if rank == ARTICLE_RANK:
         return "article"
     if rank == SUB_ARTICLE_RANK:
@@ -167,7 +305,7 @@ def _level(row: Row, parent: Node, table_kind: str) -> str:
     if parent.level == "article":
         return "regeling" if table_kind == "apparaat" else "sub_article"
     if parent.level == "sub_article":
-        return "instrument"
+        return "regeling"  # only the instrument list names instruments: the level is skipped
     if parent.level == "instrument":
         return "regeling"
     return "detail"
@@ -237,21 +375,49 @@ def _step_cost(option: tuple[int, int, tuple[int, ...], int]) -> int:
 
 
 class _Search:
-    def __init__(self, root: Row, rows: list[Row], n_columns: int) -> None:
+    def __init__(
+        self, root: Row, rows: list[Row], n_columns: int, splits: dict[int, int], cut: bool, chapter_table: bool, one_article: bool
+    ) -> None:
         self.root = root
+        self.chapter_table = chapter_table
+        self.cut = cut
+        # A complete split: its waarvan rows go under their group row, which takes no other child
+        # and under which nothing else goes. Per row: the only parent it may have, or None.
+        self.forced = [splits.get(r.index) for r in rows]
+        self.exclusive = frozenset(splits) | frozenset(splits.values())
         self.rows = rows
+        # The last row of a section, printed with empty cells and without values, has no row after
+        # it to head: a leaf with blank cells. (Only the last: earlier, its empty cells could not
+        # tell a blank leaf from a heading of the rows after it.)
+        self.blank_leaf = rows[-1].index if rows and not rows[-1].has_values and rows[-1].prints_empty_cells else None
         self.n = n_columns
         self.zeros = (0,) * n_columns
         self.steps = 0
         self.best_cost: int | None = None
-        self.solutions: list[tuple[dict[int, int], dict[int, list[Cell]]]] = []
-        self.ranks = [known_rank(r) for r in rows]
+        self.solutions: list[tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]] = []
+        self.ranks = [known_rank(r, one_article) for r in rows]
         self.sibling_classes = [_sibling_class(r, rank) for r, rank in zip(rows, self.ranks)]
+        # Per row, its readings: (rank, sibling class, extra cost). A row numbered "1." is a
+        # regeling, or right under the total possibly a numbered artikelonderdeel (with rows of
+        # its own below it: see `_reading_rank`). An instrument name
+        # printed without values can also head a group of rows that are no instruments
+        # ("Materiële uitgaven" above "Decoraties"), at a cost above any step of the instrument
+        # reading, so that it is read so only where no instrument reading adds up.
+        self.readings = [
+            ((rank, klass, 0), (None, "other", 3)) if rank == INSTRUMENT_RANK and not _has_values(r.placements[0]) else ((rank, klass, 0),)
+            for r, rank, klass in zip(rows, self.ranks, self.sibling_classes)
+        ]
+        self.numbered = [rank == REGELING_RANK and r.code is not None for r, rank in zip(rows, self.ranks)]
+        # (a numbered row is never below another: the numbers count siblings)
+        self.numbered_rows = frozenset(r.index for r, numbered in zip(rows, self.numbered) if numbered)
+        # "Programma-uitgaven" groups the rows below it at the level it stands at itself.
+        self.transparent = [labels.is_uitgaven_total(r.label) for r in rows]
+        self.as_group: set[int] = set()  # rows read as a group heading, not as an instrument
         # Per row, its placements with what the search reads of them, computed once.
         self.placements = [[(cells, _has_values(cells), _values_or_zero(cells)) for cells in r.placements] for r in rows]
-        # Row-order costs weigh more the earlier the row: a step costs at most 2, so with weights
-        # 3**(rows left) comparing totals compares the readings row by row (lexicographically).
-        self.weights = [3 ** (len(rows) - i) for i in range(len(rows))]
+        # Row-order costs weigh more the earlier the row: a step costs at most 5, so with weights
+        # 6**(rows left) comparing totals compares the readings row by row (lexicographically).
+        self.weights = [6 ** (len(rows) - i) for i in range(len(rows))]
         # The row before each row (the root before the first), by index.
         self.previous = [root.index, *(r.index for r in rows[:-1])]
         self.failure: str | None = None
@@ -260,7 +426,7 @@ class _Search:
         self.parents: dict[int, int] = {}
         self.chosen: dict[int, list[Cell]] = {}
 
-    def run(self) -> tuple[dict[int, int], dict[int, list[Cell]]]:
+    def run(self) -> tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]:
         if len(self.root.placements) != 1:
             raise HierarchyError(f"line {self.root.line}: the values of {self.root.printed_label!r} cannot be placed unambiguously")
         root_cells = self.root.placements[0]
@@ -279,7 +445,13 @@ class _Search:
         if len(self.solutions) > 1:
             a, b = self.solutions[0], self.solutions[1]
             differing = next(
-                (r for r in self.rows if a[0].get(r.index) != b[0].get(r.index) or _amounts(a[1][r.index]) != _amounts(b[1][r.index])),
+                (
+                    r
+                    for r in self.rows
+                    if a[0].get(r.index) != b[0].get(r.index)
+                    or _amounts(a[1][r.index]) != _amounts(b[1][r.index])
+                    or (r.index in a[2]) != (r.index in b[2])
+                ),
                 self.rows[0],
             )
             raise HierarchyError(
@@ -290,7 +462,11 @@ class _Search:
 
     def _root_node(self) -> _Open:
         cells = self.root.placements[0]
-        return _Open(self.root, 0, True, _has_values(cells), _values_or_zero(cells), self.zeros)
+        # The total's own rank: rows below it rank deeper, and a row without a known rank sits one
+        # rank below its parent (an unnumbered artikelonderdeel below an article total, the
+        # instrument level below it), so an instrument never goes below the instrument level.
+        rank = 0 if self.chapter_table else ARTICLE_RANK
+        return _Open(self.root, rank, True, _has_values(cells), _values_or_zero(cells), self.zeros)
 
     def _node(self, row: Row, eff_rank: int, container: bool, has_values: bool, values: tuple[int, ...]) -> _Open:
         # A row without values stands for the sum of its children: it can always take children.
@@ -305,12 +481,17 @@ class _Search:
         for i, row in enumerate(self.rows):
             rank = self.ranks[i]
             klass = self.sibling_classes[i]
+            numbered = self.numbered[i]
             best: tuple[int, int] | None = None
             for level in range(len(stack) - 1, -1, -1):
                 parent = stack[level]
-                if rank is not None and rank <= parent.eff_rank:
+                if rank is not None and rank <= parent.eff_rank and not (numbered and level == 0):
+                    continue
+                if numbered and parent.index in self.numbered_rows:
                     continue
                 if parent.classes and (("instrument" in parent.classes) != (klass == "instrument") or ("article" in parent.classes) != (klass == "article")):
+                    continue
+                if not self._may_parent(i, parent.index):
                     continue
                 cost = 1 if rank is None and not parent.container else 0
                 if prev_parent is not None and parent.index not in (prev_parent, self.previous[i]):
@@ -325,8 +506,7 @@ class _Search:
             cells, has_values, values = self.placements[i][0]
             children.setdefault(parent.index, []).append((row, cells))
             children.setdefault(row.index, [])
-            eff_rank = rank if rank is not None else parent.eff_rank + 1
-            container = rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
+            eff_rank, container = _reading_rank(rank, numbered, best[1], parent.eff_rank, self.transparent[i])
             stack.append(self._node(row, eff_rank, container, has_values, values))
             prev_parent = parent.index
 
@@ -359,12 +539,18 @@ class _Search:
         # A wrong cell shows twice: against its parent and against its children.
         return "; ".join(mismatches[:3]) if mismatches else None
 
+    def _may_parent(self, i: int, parent_index: int) -> bool:
+        forced = self.forced[i]
+        return parent_index == forced if forced is not None else parent_index not in self.exclusive
+
     def _added(self, node: _Open, child_sum: tuple[int, ...], n_children: int) -> tuple[int, ...] | None:
         """What `node` adds to its parent once its children (`n_children`, summing to
         `child_sum`) are complete: its printed amounts, or for a group row without values the
         sum of its children. None when it fails its check (the failure is noted)."""
         if not node.has_values:
             if n_children == 0:
+                if node.row.index == self.blank_leaf:
+                    return self.zeros
                 self._fail(f"group row {node.row.printed_label!r} (line {node.row.line}) has no values and no children")
                 return None
             return child_sum
@@ -404,39 +590,48 @@ class _Search:
             return
         self._current_row = i
         if i == len(self.rows):
-            if not self._closes_completely(stack):
+            if not self.cut and not self._closes_completely(stack):
                 return
             if self.best_cost is None or cost < self.best_cost:
                 self.best_cost = cost
                 self.solutions = []
             if len(self.solutions) < 2:
-                self.solutions.append((dict(self.parents), dict(self.chosen)))
+                self.solutions.append((dict(self.parents), dict(self.chosen), frozenset(self.as_group)))
             return
         row = self.rows[i]
-        rank = self.ranks[i]
-        klass = self.sibling_classes[i]
-        is_instrument = klass == "instrument"
-        is_article = klass == "article"
+        numbered = self.numbered[i]
         previous_row = self.previous[i]
+        forced = self.forced[i]
+        exclusive = self.exclusive
+        readings = self.readings[i]
+        numbered_rows = self.numbered_rows
         # Candidate parents, deepest first; choosing a shallower one closes the nodes above it,
         # and a node that fails to close fails for every shallower parent too. For each: the
         # sum and count of its children once the nodes above it are closed into it.
-        options: list[tuple[int, int, tuple[int, ...], int]] = []
+        options: list[tuple[int, int, tuple[int, ...], int, int]] = []
         top = level = len(stack) - 1
         node = stack[level]
         child_sum, n_children = node.child_sum, node.n_children
         while True:
             classes = node.classes
-            if (rank is None or rank > node.eff_rank) and not (
-                classes and (("instrument" in classes) != is_instrument or ("article" in classes) != is_article)
-            ):
-                step_cost = 0
-                if rank is None and not node.container:
-                    step_cost += 1
-                if prev_parent is not None and node.index != prev_parent and node.index != previous_row:
-                    # Leaves the sibling list of the row before without a sum forcing it.
-                    step_cost += 1
-                options.append((step_cost, level, child_sum, n_children))
+            for reading, (rank, klass, extra) in enumerate(readings):
+                if forced is not None:
+                    allowed = node.index == forced  # (a complete split: codes and classes do not apply)
+                else:
+                    allowed = (
+                        node.index not in exclusive
+                        and (rank is None or rank > node.eff_rank or (numbered and level == 0))
+                        and not (numbered and node.index in numbered_rows)
+                        and not (classes and (("instrument" in classes) != (klass == "instrument") or ("article" in classes) != (klass == "article")))
+                    )
+                if allowed:
+                    step_cost = extra
+                    if rank is None and not node.container:
+                        step_cost += 1
+                    if prev_parent is not None and node.index != prev_parent and node.index != previous_row:
+                        # Leaves the sibling list of the row before without a sum forcing it.
+                        step_cost += 1
+                    options.append((step_cost, level, child_sum, n_children, reading))
             if level == 0:
                 break
             added = self._added(node, child_sum, n_children)
@@ -447,11 +642,10 @@ class _Search:
             child_sum, n_children = tuple(map(operator.add, node.child_sum, added)), node.n_children + 1
         options.sort(key=_step_cost)
         weight = self.weights[i]
-        container = rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
         parents, chosen, zeros = self.parents, self.chosen, self.zeros
         index = row.index
         placements = self.placements[i]
-        for step_cost, level, child_sum, n_children in options:
+        for step_cost, level, child_sum, n_children, reading in options:
             child_cost = cost + step_cost * weight
             if self.best_cost is not None and child_cost > self.best_cost:
                 # Each call would stop at once (costlier than the best reading): count their
@@ -460,9 +654,12 @@ class _Search:
                 if self.steps > MAX_STEPS:
                     raise self._too_many_steps()
                 continue
+            rank, klass, _ = readings[reading]
             parent = stack[level].with_children(child_sum, n_children, klass)
-            eff_rank = rank if rank is not None else parent.eff_rank + 1
+            eff_rank, container = _reading_rank(rank, numbered, level, parent.eff_rank, self.transparent[i])
             above = stack[:level] + (parent,)
+            if reading:
+                self.as_group.add(index)
             for cells, has_values, values in placements:
                 if self.best_cost is not None and child_cost > self.best_cost:
                     self.steps += 1  # (as above: a reading found by an earlier placement)
@@ -477,6 +674,7 @@ class _Search:
                 del parents[index]
                 del chosen[index]
                 self._current_row = i
+            self.as_group.discard(index)
 
     def _closes_completely(self, stack: tuple[_Open, ...]) -> bool:
         """Whether every open node closes into its parent and the root matches its children."""
@@ -489,6 +687,17 @@ class _Search:
             node = stack[level]
             child_sum, n_children = tuple(map(operator.add, node.child_sum, added)), node.n_children + 1
         return not (node.has_values and n_children and node.values != child_sum and not self._sums_match(node, child_sum, n_children))
+
+
+def _reading_rank(rank: int | None, numbered: bool, level: int, parent_rank: int, transparent: bool = False) -> tuple[int, bool]:
+    """The effective rank of a row read with `rank` under a parent at stack `level`, and whether
+    it holds rows of its own kind of level (a total, artikelonderdeel or instrument).
+    `transparent`: a group of the rows below it at its own level ("Programma-uitgaven")."""
+    if numbered and level == 0:
+        return SUB_ARTICLE_RANK, True  # "1. reguliere klachten" right under the total
+    if transparent:
+        return parent_rank, True
+    return (rank if rank is not None else parent_rank + 1), rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
 
 
 def _amounts(cells: list[Cell]) -> list[int | None]:

@@ -17,7 +17,7 @@ MEASURES = ("verplichtingen", "uitgaven", "ontvangsten")
 _MEASURE_RE = re.compile(
     r"^(?:totaal\s+|totale\s+)?(verplichtingen|uitgaven|ontvangsten)\s*:?$", re.IGNORECASE
 )
-_WAARVAN_RE = re.compile(r"^(?:\-\s*)?waarvan\b", re.IGNORECASE)
+_WAARVAN_RE = re.compile(r"^(?:[\-\u2012\u2013\u2212]\s*)?waarvan\b", re.IGNORECASE)
 # "Art.", "Art.nr.", "Omschrijving": heading cells of the code / label columns.
 _STRAY_HEADING_RE = re.compile(r"^(?:art\.?\s*(?:nr\.?)?|artikel(?:nummer)?|omschrijving|nr\.?)$", re.IGNORECASE)
 
@@ -38,13 +38,13 @@ _INSTRUMENT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"bekostiging", "Bekostiging"),
     (r"inkomensoverdrachten", "Inkomensoverdrachten"),
     (r"opdrachte?n?", "Opdrachten"),
-    (r"bijdragen? aan agentschappen", "Bijdrage aan agentschappen"),
-    (r"bijdragen? aan (?:zbo'?s?|zbo)(?:-| en |/| / |/ )(?:rwt'?s?|rwt)", "Bijdrage aan ZBO's/RWT's"),
-    (r"bijdragen? aan medeoverheden", "Bijdrage aan medeoverheden"),
-    (r"bijdragen? aan \(?inter-?\)? ?nationale organisaties", "Bijdrage aan (inter-)nationale organisaties"),
-    (r"bijdragen? aan internationale organisaties", "Bijdrage aan (inter-)nationale organisaties"),
-    (r"bijdragen? aan (?:\(?andere\)? )?begrotingshoofdstukken", "Bijdrage aan (andere) begrotingshoofdstukken"),
-    (r"bijdragen? aan sociale fondsen", "Bijdrage aan sociale fondsen"),
+    (r"bijdragen?(?: aan)? agentschappen", "Bijdrage aan agentschappen"),
+    (r"bijdragen?(?: aan)? (?:zbo'?s?|zbo)(?:-| en |/| / |/ )(?:rwt'?s?|rwt)", "Bijdrage aan ZBO's/RWT's"),
+    (r"bijdragen?(?: aan)? medeoverheden", "Bijdrage aan medeoverheden"),
+    (r"bijdragen?(?: aan)? \(?inter-?\)? ?nationale organisaties", "Bijdrage aan (inter-)nationale organisaties"),
+    (r"bijdragen?(?: aan)? internationale organisaties", "Bijdrage aan (inter-)nationale organisaties"),
+    (r"bijdragen?(?: aan)? (?:\(?andere\)? )?begrotingshoofdstukken", "Bijdrage aan (andere) begrotingshoofdstukken"),
+    (r"bijdragen?(?: aan)? sociale fondsen", "Bijdrage aan sociale fondsen"),
     (r"personele uitgaven", "Personele uitgaven"),
     (r"materi[eë]le uitgaven", "Materiële uitgaven"),
     (r"apparaatsuitgaven", "Apparaatsuitgaven"),
@@ -134,3 +134,20 @@ def apparaat_item(label: str) -> str | None:
 def canonical_label(label: str) -> str:
     """The label stored in `dim_budget_line.label`: instruments by their canonical name."""
     return canonical_instrument(label) or apparaat_item(label) or display_label(label)
+
+
+_UITGAVEN_TOTAL_RE = re.compile(r"^(?:programma|apparaats?)[- ]?uitgaven$")
+_NUMBER_OR_PERCENT_RE = re.compile(r"^[-+]?\s*\d[\d.,\s]*%?$")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def is_uitgaven_total(label: str) -> bool:
+    """'Programma-uitgaven', 'Apparaatsuitgaven': the name of the Uitgaven total of a table
+    that has no 'Uitgaven' row (elsewhere they group the rows under Uitgaven)."""
+    return bool(_UITGAVEN_TOTAL_RE.match(normalise_label(label)))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def is_number_or_percentage(label: str) -> bool:
+    """'100%', '100,00%', '0', '1.347': a printed figure, which is never the label of a line."""
+    return bool(_NUMBER_OR_PERCENT_RE.match(normalise_label(label)))

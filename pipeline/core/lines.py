@@ -4,7 +4,8 @@ A line is keyed by its normalised path: chapter, article, measure, then one segm
 below the article total (artikelonderdeel by its code when it has one, else by its label;
 instruments by their canonical name; regelingen and breakdowns by their normalised label).
 The same path gives the same `line_id` in every run and every document, whatever the spacing,
-dashes, case or trailing colons of the printed labels.
+dashes, case or trailing colons of the printed labels. A row that continues a name prefix
+("Rijksbijdrage:", then "in kosten heffingskortingen AOW") is keyed and labelled by its full name.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ def segment(node: Node) -> str:
     if node.level == "sub_article" and node.row.code:
         return f"{node.level}:{node.row.code}"
     if node.level == "instrument":
-        return f"instrument:{labels.normalise_label(labels.canonical_label(node.row.label))}"
+        return f"instrument:{labels.normalise_label(labels.canonical_label(node.label))}"
     if node.level == "article" and node.row.code:
         return f"article:{node.row.code}"
-    return f"{node.level}:{labels.normalise_label(node.row.label)}"
+    return f"{node.level}:{labels.normalise_label(node.label)}"
 
 
 def line_keys(nodes: list[Node], *, chapter: str | None, article_code: str | None) -> dict[int, LineKey]:
@@ -60,11 +61,11 @@ def line_keys(nodes: list[Node], *, chapter: str | None, article_code: str | Non
         if level == "article" and row.code:
             node_article = row.code
         if level == "sub_article":
-            sub_code, sub_name = row.code, labels.display_label(row.label)
+            sub_code, sub_name = row.code, labels.display_label(node.label)
         elif level == "instrument":
-            instrument = labels.canonical_label(row.label)
+            instrument = labels.canonical_label(node.label)
         elif level == "regeling":
-            regeling = labels.display_label(row.label)
+            regeling = labels.display_label(node.label)
         contexts[row.index] = (node_article, sub_code, sub_name, instrument, regeling)
         own_article = node_article or article_code
         if parent is None:
@@ -91,7 +92,7 @@ def line_keys(nodes: list[Node], *, chapter: str | None, article_code: str | Non
             article_code=own_article if level != "chapter" else None,
             measure=node.measure,
             level=level,
-            label=labels.canonical_label(row.label),
+            label=labels.canonical_label(node.label),
             sub_article_code=sub_code,
             sub_article_name=sub_name,
             instrument=instrument,

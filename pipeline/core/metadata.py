@@ -174,12 +174,16 @@ def stable_id(*parts: object, length: int = 16) -> str:
 
 @dataclass(slots=True)
 class ManifestRow:
+    """What the manifest says of one file. `problems` are (column, message) pairs for what it
+    says wrongly: the values concerned are left out, and each message becomes a warning of the page."""
+
     file: str
     source_url: str | None = None
     chapter: str | None = None
     budget_year: int | None = None
     phase: str | None = None
     article: str | None = None
+    problems: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)

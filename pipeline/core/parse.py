@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 
 from pipeline.core import labels
 from pipeline.core.columns import Column, HeadingError, Identity, interpret_headings, kind_of_heading
-from pipeline.core.hierarchy import HierarchyError, Node, infer_tree
+from pipeline.core.hierarchy import HierarchyError, Node, check_structure, infer_tree
 from pipeline.core.lines import line_keys
 from pipeline.core.metadata import PageIdentity, stable_id
 from pipeline.core.rows import Row, RowError, identity_difference, place_values, split_rows, split_rows_unsized, tolerance
 from pipeline.core.tables import (
     DECIMAL,
     FACT_KINDS,
+    CODE,
     FLEXIBILITY,
     GAP,
     LABEL,
@@ -57,6 +58,7 @@ FLEX_CATEGORIES = {
 class PageResult:
     tables: list[dict] = field(default_factory=list)
     cells: list[dict] = field(default_factory=list)
+    footnotes: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     amounts: list[dict] = field(default_factory=list)
     flexibility: list[dict] = field(default_factory=list)
@@ -107,6 +109,7 @@ def parse_page(text: str, page: PageIdentity, found: tuple[list[RawTable], list[
     """Parse a page; `found` is the result of `find_tables(text)` when the caller has it."""
     result = PageResult()
     tables, stray_numbers = found if found is not None else find_tables(text)
+    text_end = last_text_line(text)
     derived = derive_budget_year(tables)
     result.derived_budget_year = derived
     budget_year = page.budget_year if page.budget_year is not None else derived
@@ -132,7 +135,7 @@ def parse_page(text: str, page: PageIdentity, found: tuple[list[RawTable], list[
         result.tables.append(record)
         try:
             if table.kind in FACT_KINDS:
-                _budget_table(table, table_id, page, budget_year, record, result)
+                _budget_table(table, table_id, page, budget_year, record, result, text_end)
             elif table.kind == FLEXIBILITY:
                 _flexibility_table(table, table_id, page, record, result)
             else:
@@ -143,6 +146,7 @@ def parse_page(text: str, page: PageIdentity, found: tuple[list[RawTable], list[
             record["reason"] = rejection.reason
             # Keep whatever was emitted before the rejection out of the facts.
             result.lines = [r for r in result.lines if r["table_id"] != table_id]
+            result.footnotes = [r for r in result.footnotes if r["table_id"] != table_id]
             result.amounts = [r for r in result.amounts if r["table_id"] != table_id]
             result.flexibility = [r for r in result.flexibility if r["table_id"] != table_id]
             result.identities = [r for r in result.identities if r["table_id"] != table_id]
@@ -197,6 +201,9 @@ def _cells_only(table: RawTable, table_id: str, page: PageIdentity, result: Page
             continue
         order += 1
         result.cells.append(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
+    for tok in (tok for footnote in table.footnotes for tok in footnote.cells):
+        order += 1
+        result.cells.append(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
 
 
 def _cell(table_id: str, page: PageIdentity, order: int, row: int | None, column: int | None, role: str, raw: str, line: int | None) -> dict:
@@ -221,7 +228,90 @@ def _n_columns(table: RawTable, rows: list[Row]) -> int:
     return max(counts)
 
 
-def _budget_table(table: RawTable, table_id: str, page: PageIdentity, budget_year: int | None, record: dict, result: PageResult) -> None:
+def last_text_line(text: str) -> int:
+    """The number of the last line of the page that holds more than whitespace (0: none)."""
+    lines = text.split("\n")
+    for number in range(len(lines), 0, -1):
+        if not lines[number - 1].isspace() and lines[number - 1]:
+            return number
+    return 0
+
+
+@dataclass(slots=True)
+class PlacedTable:
+    """A budget table read and placed: its columns, their identities, its rows in the tree, and
+    the line where the page's text ends inside it (None: the table ends before the text does)."""
+
+    columns: list[Column]
+    identities: list[Identity]
+    n_columns: int
+    nodes: list[Node]
+    cut_line: int | None
+
+
+def place_rows(
+    table: RawTable, budget_year: int | None, text_end: int, *, one_article: bool = False, refuse_cut: bool = True
+) -> PlacedTable:
+    """Read a budget table and place its rows in the tree. When the page's text ends inside the
+    table (nothing follows it and its last row has fewer values than columns, or none), its
+    remaining rows are missing and it can never be proven: refused (TableRejected), or with
+    `refuse_cut=False` placed without its cut row and without the sums of the rows still open
+    at the cut (see `infer_tree`), for inspection only. `one_article`: the page is of one
+    article (its number is known). Raises HeadingError, RowError or HierarchyError when the
+    table cannot be read."""
+    body = table.body
+    # A table that runs to the end of the text is sized on its rows before the last one (which
+    # may be cut anywhere, even between a code cell and its label).
+    runs_to_end = bool(body) and max(table.last_line, body[-1].line) >= text_end
+    complete = _without_last_row(body) if runs_to_end else body
+    rows, undecided = split_rows_unsized(complete)
+    if complete is not body and not any(r.measure is not None for r in rows):
+        complete = body  # (a table of one row)
+        rows, undecided = split_rows_unsized(body)
+    n_columns = _n_columns(table, rows)
+    cut_line = text_end if runs_to_end and _last_row_is_short(body, n_columns) else None
+    if cut_line is not None and refuse_cut:
+        raise TableRejected(
+            cut_line,
+            f"line {cut_line}: the text ends inside the table (its last row is cut short and nothing follows); "
+            "its remaining rows are missing, so its sums cannot be proven",
+        )
+    if cut_line is None and complete is not body:
+        rows, undecided = split_rows_unsized(body)  # the last row is whole: the table as printed
+    if undecided >= n_columns:  # a bare integer after a full row: read again, sized
+        rows = split_rows(body if cut_line is None else complete, n_columns)
+    if not rows:
+        raise TableRejected(table.first_line, "the table has no rows with values")
+    table_year = _caption_year(table.caption)
+    columns, identities = interpret_headings(table.headings, n_columns, table_year=table_year, budget_year=budget_year)
+    for row in rows:
+        place_values(row, n_columns, identities)
+    nodes = infer_tree(rows, n_columns, table_kind=table.kind, cut=cut_line is not None, one_article=one_article)
+    check_structure(nodes)
+    return PlacedTable(columns, identities, n_columns, nodes, cut_line)
+
+
+def _last_row_is_short(body: list, n_columns: int) -> bool:
+    """Whether the last row (from the last label cell) holds fewer values than columns."""
+    last_label = _last_label(body)
+    return last_label is None or sum(1 for t in body[last_label:] if t.kind in (VALUE, DECIMAL)) < n_columns
+
+
+def _last_label(body: list) -> int | None:
+    return max((k for k, t in enumerate(body) if t.kind in (LABEL, PERCENT)), default=None)
+
+
+def _without_last_row(body: list) -> list:
+    """The body without its last row (and that row's code cell)."""
+    start = _last_label(body) or 0
+    while start > 0 and body[start - 1].kind in (CODE, GAP):
+        start -= 1
+    return body[:start]
+
+
+def _budget_table(
+    table: RawTable, table_id: str, page: PageIdentity, budget_year: int | None, record: dict, result: PageResult, text_end: int
+) -> None:
     if table.shape == RUN_TOGETHER:
         raise TableRejected(table.first_line, table.problem or "cells run together")
     if table.unit == "x € 1 mln":
@@ -238,22 +328,13 @@ def _budget_table(table: RawTable, table_id: str, page: PageIdentity, budget_yea
             "not thousands of euros; refusing to read them",
         )
     try:
-        rows, undecided = split_rows_unsized(table.body)
-        n_columns = _n_columns(table, rows)
-        if undecided >= n_columns:  # a bare integer after a full row: read again, sized
-            rows = split_rows(table.body, n_columns)
-        if not rows:
-            raise TableRejected(table.first_line, "the table has no rows with values")
-        table_year = _caption_year(table.caption)
-        columns, identities = interpret_headings(table.headings, n_columns, table_year=table_year, budget_year=budget_year)
-        for row in rows:
-            place_values(row, n_columns, identities)
-        nodes = infer_tree(rows, n_columns, table_kind=table.kind)
+        placed = place_rows(table, budget_year, text_end, one_article=page.article_code is not None)
     except (HeadingError, RowError, HierarchyError) as error:
         raise TableRejected(_line_of(str(error), table.first_line), str(error)) from None
+    columns, identities, n_columns, nodes = placed.columns, placed.identities, placed.n_columns, placed.nodes
     record["n_columns"] = n_columns
     record["n_rows"] = len(nodes)
-    record["last_line"] = max(table.last_line if not rows else max([c.line or 0 for n in nodes for c in n.cells]) or rows[-1].line, rows[-1].line)
+    record["last_line"] = max(max(c.line or 0 for n in nodes for c in n.cells), nodes[-1].row.line)
     for col in columns:
         if col.fiscal_year is None:
             result.warnings.append(
@@ -326,8 +407,16 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
     for tok in table.corner:
         order += 1
         add_cell(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
+    for footnote in table.footnotes:
+        for tok in footnote.cells:
+            order += 1
+            add_cell(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
+        result.footnotes.append(
+            {"document_id": document_id, "table_id": table_id, "marker": footnote.marker, "footnote_text": footnote.text, "source_line": footnote.line}
+        )
     # The same for every row of the table: (position, label, kind, fiscal year) per column.
     column_facts = [(col.position, col.label, col.kind, col.fiscal_year) for col in columns]
+    prefixes_kept: set[int] = set()
     for number, node in enumerate(nodes, start=1):
         key = keys[node.row.index]
         row = node.row
@@ -335,6 +424,10 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
         printed_label = row.label.strip()
         line_id = key.line_id
         measure = key.measure
+        if node.prefix is not None and node.prefix.index not in prefixes_kept:
+            prefixes_kept.add(node.prefix.index)  # a name prefix ("Rijksbijdrage:"): a cell, not a line
+            order += 1
+            add_cell(_cell(table_id, page, order, None, None, "label", node.prefix.label, node.prefix.line))
         if row.code:
             order += 1
             add_cell(_cell(table_id, page, order, number, None, "code", row.code, row_line))
@@ -397,9 +490,13 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
                     "amount_thousand_eur": value.amount,
                     "raw_value": clean(value.raw),
                     "value_status": value.status,
+                    "footnote_marker": value.footnote_marker,
                     "source_line": cell_line if cell_line is not None else row_line,
                 }
             )
+        for tok in row.kept_cells:  # percentages or unlabelled zeros after this row: cells only
+            order += 1
+            add_cell(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
 
 
 def _flexibility_table(table: RawTable, table_id: str, page: PageIdentity, record: dict, result: PageResult) -> None:

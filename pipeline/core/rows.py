@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pipeline.core import labels
 from pipeline.core.columns import Identity
 from pipeline.core.tables import CODE, DECIMAL, GAP, LABEL, PERCENT, STRAY, VALUE, Token
-from pipeline.core.values import BLANK, CellValue
+from pipeline.core.values import BLANK, CellValue, is_footnote_marker
 
 MAX_PLACEMENTS = 64
 _EMPTY = CellValue(BLANK, None, "")  # the value of an empty cell (frozen: shared by all of them)
@@ -42,6 +42,11 @@ class Row:
     line: int  # the line of the label cell
     items: list[Token] = field(default_factory=list)  # value and gap tokens, in order
     placements: list[list[Cell]] = field(default_factory=list)
+    # Cells printed after this row that belong to no line, kept as cells: a row of percentages
+    # ("Waarvan juridisch verplicht", "100%"; never a line or a parent) and an unlabelled row
+    # of zeros after a full row.
+    kept_cells: list[Token] = field(default_factory=list)
+    percentages: list[Token] = field(default_factory=list)  # this row's own percentage cells
 
     @property
     def printed_label(self) -> str:
@@ -62,6 +67,11 @@ class Row:
     @property
     def has_values(self) -> bool:
         return self.n_values > 0
+
+    @property
+    def prints_empty_cells(self) -> bool:
+        """Whether a whitespace line (or an empty pipe cell) follows the label: empty cells of its own."""
+        return any(t.kind == GAP for t in self.items)
 
 
 def split_rows(body: list[Token], n_columns: int | None) -> list[Row]:
@@ -124,7 +134,13 @@ def _split_rows(body: list[Token], n_columns: int | None) -> tuple[list[Row], in
             if pending_code is not None:
                 raise RowError(f"line {tok.line}: two code cells in a row ({pending_code.text!r}, {tok.text!r})")
             pending_code = tok
-        elif kind == LABEL or kind == PERCENT:
+        elif kind == PERCENT:
+            if current is None or pending_code is not None:
+                raise RowError(f"line {tok.line}: percentage {tok.text.strip()!r} before any row label")
+            current.percentages.append(tok)
+        elif kind == LABEL:
+            if is_footnote_marker(tok.text):
+                raise RowError(f"line {tok.line}: footnote marker {tok.text.strip()!r} in a cell of its own; its amount cannot be told")
             code, label = labels.split_code_and_label(tok.text)
             if pending_code is not None:
                 if code is not None:
@@ -143,10 +159,31 @@ def _split_rows(body: list[Token], n_columns: int | None) -> tuple[list[Row], in
             raise RowError(f"line {tok.line}: value {tok.text.strip()!r} before any row label")
     if pending_code is not None:
         raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
-    # Trailing rows without values are the headings of the prose after the table.
-    while rows and not rows[-1].has_values:
+    rows = _without_percentage_rows(rows)
+    # Trailing rows without values are the headings of the prose after the table; a row printed
+    # with empty cells of its own is the table's last row (a leaf with blank cells).
+    while rows and not rows[-1].has_values and not rows[-1].prints_empty_cells:
         rows.pop()
     return rows, undecided
+
+
+def _without_percentage_rows(rows: list[Row]) -> list[Row]:
+    """Take each row of percentages out of the rows (its label and cells go to the row above, to
+    be kept as cells); a row that prints both amounts and percentages cannot be read."""
+    kept: list[Row] = []
+    for row in rows:
+        if not row.percentages:
+            kept.append(row)
+            continue
+        if row.has_values:
+            raise RowError(f"line {row.line}: row {row.printed_label!r} prints both amounts and percentages")
+        if not kept:
+            raise RowError(f"line {row.line}: a row of percentages ({row.printed_label!r}) before any row of amounts")
+        label = Token(LABEL, (f"{row.code} " if row.code else "") + row.label, row.line)
+        kept[-1].kept_cells += [label, *row.percentages]
+    for index, row in enumerate(kept, start=1):
+        row.index = index
+    return kept
 
 
 _opens_printed_row = operator.attrgetter("new_row")
@@ -187,6 +224,9 @@ def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:
     identities allow. Raises RowError when none does."""
     values = [t for t in row.items if t.kind == VALUE or t.kind == DECIMAL]
     k = len(values)
+    if _split_unlabelled_zeros(row, n_columns):
+        values = [t for t in row.items if t.kind == VALUE or t.kind == DECIMAL]
+        k = len(values)
     if k > n_columns:
         raise RowError(f"line {row.line}: row {row.printed_label!r} has {k} value cells for {n_columns} columns")
     if k == n_columns:
@@ -235,6 +275,39 @@ def place_values(row: Row, n_columns: int, identities: list[Identity]) -> None:
             "so that the column identities hold"
         )
     row.placements = placements
+
+
+def _split_unlabelled_zeros(row: Row, n_columns: int) -> bool:
+    """Zeros after the last whitespace line of a row that cannot hold them (more values than
+    columns, or more empty cells marked by its gaps than it has columns to spare) are an
+    unlabelled row of the source table: not values of this row, kept as cells."""
+    last_gap = max((i for i, t in enumerate(row.items) if t.kind == GAP), default=None)
+    if last_gap is None:
+        return False
+    head, tail = row.items[:last_gap], [t for t in row.items[last_gap + 1 :] if t.kind != GAP]
+    if not tail or any(t.kind != VALUE or t.value is None or t.value.status != "number" or t.value.amount != 0 for t in tail):
+        return False
+    if _fits(row.items, n_columns) or not _fits(head, n_columns):
+        return False
+    row.items = head
+    row.kept_cells = tail + row.kept_cells
+    return True
+
+
+def _fits(items: list[Token], n_columns: int) -> bool:
+    """Whether the values fit the columns with an empty cell behind every gap before or between
+    them (the trailing gap may be the spacer before the next row)."""
+    values = 0
+    blanks = 0
+    gap_pending = False
+    for tok in items:
+        if tok.kind == GAP:
+            gap_pending = True
+        elif tok.kind == VALUE or tok.kind == DECIMAL:
+            blanks += gap_pending
+            gap_pending = False
+            values += 1
+    return values + blanks <= n_columns
 
 
 def _value_of(tok: Token) -> CellValue:

@@ -95,7 +95,7 @@ class StagedBudgetLine(pa.DataFrameModel):
     sub_article_name: Series[str] = col("Artikelonderdeel name of the line or its ancestor.", "VARCHAR", nullable=True)
     instrument: Series[str] = col("Financial instrument of the line or its ancestor (canonical).", "VARCHAR", nullable=True)
     regeling: Series[str] = col("Regeling of the line or its ancestor.", "VARCHAR", nullable=True)
-    is_additive: Series[bool] = col("False for 'waarvan' breakdowns, which are never added into a sum.", "BOOLEAN")
+    is_additive: Series[bool] = col("False for 'waarvan' breakdowns, which are never added into a sum; true for the waarvan rows of a complete split (a row without values whose only children they are).", "BOOLEAN")
     source_line: Series[int] = col("1-based line of the row label in the source file.", "INTEGER", ge=1)
 
 
@@ -114,7 +114,7 @@ class DimBudgetLine(pa.DataFrameModel):
     regeling: Series[str] = col("Regeling name.", "VARCHAR", nullable=True)
     label: Series[str] = col("Canonical label of the line itself.", "VARCHAR")
     level: Series[str] = col("chapter, article, sub_article, instrument, regeling, detail or breakdown.", "VARCHAR", isin=list(LEVELS))
-    is_additive: Series[bool] = col("False for 'waarvan' breakdowns: never add them to their parent's siblings.", "BOOLEAN")
+    is_additive: Series[bool] = col("False for 'waarvan' breakdowns: never add them to their parent's siblings (true for the waarvan rows of a complete split, which add up into their group row).", "BOOLEAN")
     parent_line_id: Series[str] = col("The line this line adds up into (breakdowns: the line they break down); empty for totals.", "VARCHAR", nullable=True)
 
 
@@ -136,6 +136,7 @@ class FactBudgetAmount(pa.DataFrameModel):
     amount_thousand_eur: Series[pd.Int64Dtype] = col("The figure in thousands of euros exactly as printed; NULL when the cell holds no number (blank, pm, not available).", "BIGINT", nullable=True)
     raw_value: Series[str] = col("The cell's text as printed (empty for a blank cell).", "VARCHAR")
     value_status: Series[str] = col("number, nihil (printed 'nihil': zero), pm (pro memorie), not_available ('...', '-') or blank.", "VARCHAR", isin=list(VALUE_STATUSES))
+    footnote_marker: Series[str] = col("The footnote marker printed after the amount ('*', '¹', '1)', 'a)'; raw_value keeps it too); empty when none.", "VARCHAR", nullable=True)
     source_line: Series[int] = col("1-based line of the value cell in the source (the row label's line for a blank cell).", "INTEGER", ge=1)
 
     @pa.dataframe_check(error="amount_thousand_eur is set exactly when value_status is number or nihil")
@@ -184,10 +185,21 @@ class LoadWarning(pa.DataFrameModel):
 
 
 # Warehouse tables and the models that define them, in load order.
+class TableFootnote(pa.DataFrameModel):
+    """One row per footnote printed under a loaded table: its marker and its text."""
+
+    document_id: Series[str] = col("The document that prints the footnote.", "VARCHAR")
+    table_id: Series[str] = col("The table the footnote belongs to.", "VARCHAR")
+    marker: Series[str] = col("The footnote marker as printed under the table ('1', '*', '1)', 'a)'); headings and amounts carry the same marker (fact_budget_amount.footnote_marker).", "VARCHAR")
+    footnote_text: Series[str] = col("The footnote's text as printed.", "VARCHAR")
+    source_line: Series[int] = col("1-based line of the footnote marker in the source.", "INTEGER", ge=1)
+
+
 TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "dim_document": DimDocument,
     "dim_table": DimTable,
     "table_cell": TableCell,
+    "table_footnote": TableFootnote,
     "stg_budget_line": StagedBudgetLine,
     "dim_budget_line": DimBudgetLine,
     "fact_budget_amount": FactBudgetAmount,
@@ -199,10 +211,6 @@ TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
 
 def columns_of(model: type[pa.DataFrameModel]) -> list[str]:
     return list(model.to_schema().columns)
-
-
-def empty_frame(model: type[pa.DataFrameModel]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in columns_of(model)})
 
 
 def table_description(model: type[pa.DataFrameModel]) -> str:
@@ -230,18 +238,8 @@ class TableColumnIdentity(pa.DataFrameModel):
     source: Series[str] = col("printed (a formula such as '(5)=(3+4)' in the heading) or implied (by the sequence of column kinds).", "VARCHAR", isin=["printed", "implied"])
 
 
-class SourceScan(pa.DataFrameModel):
-    """The page files found under BUDGET_SOURCES_DIR by the last scan (internal)."""
-
-    source_file: Series[str] = col("Path of the page under BUDGET_SOURCES_DIR.", "VARCHAR", unique=True)
-    sha256: Series[str] = col("SHA-256 of the file's bytes.", "VARCHAR")
-    size_bytes: Series[int] = col("Size of the file in bytes.", "BIGINT", ge=0)
-    fingerprint: Series[str] = col("Hash of what the parse of this file depends on: its bytes, its manifest row and the parser's code.", "VARCHAR")
-    stat_signature: Series[str] = col("Size, modification and change times and inode of the file when it was hashed: while they hold, the hash does not need the bytes read again.", "VARCHAR", nullable=True)
-
-
 class SourceFile(pa.DataFrameModel):
-    """Every page file parsed, loaded or not (internal registry, drives incremental runs)."""
+    """Every page file parsed, loaded or not (internal registry: its fingerprint is the one change detector)."""
 
     source_file: Series[str] = col("Path of the page under BUDGET_SOURCES_DIR.", "VARCHAR", unique=True)
     sha256: Series[str] = col("SHA-256 of the file's bytes when it was last parsed.", "VARCHAR")
@@ -250,12 +248,11 @@ class SourceFile(pa.DataFrameModel):
     document_id: Series[str] = col("The document the file is a version of.", "VARCHAR", nullable=True)
     status: Series[str] = col("loaded, duplicate (another file carries the same page) or rejected.", "VARCHAR", isin=["loaded", "duplicate", "rejected"])
     duplicate_of: Series[str] = col("For a duplicate: the file the page was loaded from.", "VARCHAR", nullable=True)
-    validated_fingerprint: Series[str] = col("The fingerprint whose parse was last validated; differs from fingerprint while validation is pending.", "VARCHAR", nullable=True)
+    stat_signature: Series[str] = col("Size, modification and change times and inode of the file when it was hashed: while they hold, the hash does not need the bytes read again.", "VARCHAR", nullable=True)
 
 
 TABLE_MODELS["table_column_identity"] = TableColumnIdentity
 TABLE_MODELS["source_file"] = SourceFile
-TABLE_MODELS["source_scan"] = SourceScan
 
 
 def ref(model: type[pa.DataFrameModel], name: str, description: str | None = None, *, nullable: bool | None = None) -> object:

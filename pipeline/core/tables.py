@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.core import labels
-from pipeline.core.columns import Heading, is_heading_cell
+from pipeline.core.columns import Heading, footnote_of_heading, is_heading_cell
 from pipeline.core.values import (
     CellValue,
     clean,
@@ -58,8 +58,8 @@ _BOILERPLATE = (
     "direct naar (in deze pagina): inhoud, zoekveld of menu.",
 )
 _PIPE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|*\s*$")
-_UNIT_RE = re.compile(r"^\(?\s*(?:bedragen\s+)?(?:x|×)\s*€\s*(?P<unit>1[ .]?000|1\s*mln|1\s*miljoen|mln|miljoen)\s*\)?$", re.IGNORECASE)
-_UNIT_INLINE_RE = re.compile(r"(?:x|×)\s*€\s*(?P<unit>1[ .]?000(?:[ .]000)?|1\s*mln|mln|miljoen|1\s*miljoen)", re.IGNORECASE)
+_UNIT_RE = re.compile(r"^\(?\s*(?:bedragen\s+)?(?:x|×)\s*(?:€|EUR)\s*(?P<unit>1[ .]?000|1\s*mln|1\s*miljoen|mln|miljoen)\s*\)?$", re.IGNORECASE)
+_UNIT_INLINE_RE = re.compile(r"(?:x|×)\s*(?:€|EUR)\s*(?P<unit>1[ .]?000(?:[ .]000)?|1\s*mln|mln|miljoen|1\s*miljoen)", re.IGNORECASE)
 _CAPTION_KIND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), kind)
     for pattern, kind in (
@@ -123,6 +123,7 @@ class RawTable:
     corner: list[Token] = field(default_factory=list)
     body: list[Token] = field(default_factory=list)
     problem: str | None = None
+    footnotes: list["Footnote"] = field(default_factory=list)  # printed under the rows
 
     @property
     def table_number(self) -> str | None:
@@ -130,6 +131,16 @@ class RawTable:
             return None
         match = _TABLE_NUMBER_RE.search(self.caption)
         return match.group(1) if match else None
+
+
+@dataclass(slots=True)
+class Footnote:
+    """A footnote printed under a table: its marker, its text, its line and the cells it took."""
+
+    marker: str
+    text: str
+    line: int
+    cells: list[Token]
 
 
 @dataclass(slots=True)
@@ -206,6 +217,9 @@ def is_boilerplate(text: str) -> bool:
     return lowered in _BOILERPLATE or lowered.startswith("• download") or lowered == "download pdf"
 
 
+_DASH_BULLETS = "-\u2012\u2013\u2212"
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def is_prose(text: str) -> bool:
     text = clean(text)
@@ -213,8 +227,14 @@ def is_prose(text: str) -> bool:
         return False
     if labels.is_waarvan(text) and len(text) < 100:
         return False  # '- waarvan incidenteel': a breakdown row, not a bullet
-    if text.startswith(("•", "- ", "–")) and len(text) > 2:
+    if text.startswith("•") and len(text) > 2:
         return True
+    if text[:1] in _DASH_BULLETS and len(text) > 2:
+        # A dash followed by letters: a label ("– Overige inzet") unless the rest reads as prose;
+        # followed by digits it is a negative amount (read above).
+        text = text[1:].strip()
+        if len(text.split(None, 12)) >= 12:
+            return True
     words = len(text.split(None, 12))  # the word count up to 13: only >= 12 and >= 6 matter
     if len(text) >= 100 and words >= 12:
         return True
@@ -294,7 +314,7 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
             used.add(i)
             i += 1
             continue
-        kind = None if cell.is_gap else caption_kind(cell.text)
+        kind = None if cell.is_gap else caption_kind(cell.text) or (OTHER if unit_of(cell.text) else None)
         if kind is not None:
             start = i
             captions = [cell]
@@ -337,9 +357,27 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
         if not c.is_gap and c.pipe_rows is None and _is_stray_number(c.text)
     ]
     tables.sort(key=lambda t: t.first_line)
+    stray_numbers = _keep_numbers_after_tables(tables, stray_numbers)
     for ordinal, table in enumerate(tables, start=1):
         table.ordinal = ordinal
     return tables, stray_numbers
+
+
+def _keep_numbers_after_tables(tables: list[RawTable], stray_numbers: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Number cells in the prose after the budget table (a mutation walk: "Stand vastgestelde
+    begroting", then "104 000" after each explained change) are the page's own explanation, not
+    a table the parser failed to see: they are kept as the cells of one table of kind `other`.
+    Numbers before the first budget table stay stray (a table that was not recognised)."""
+    first_fact_end = min((t.last_line for t in tables if t.kind in FACT_KINDS), default=None)
+    if first_fact_end is None:
+        return stray_numbers
+    after = [(line, text) for line, text in stray_numbers if line > first_fact_end]
+    if after:
+        table = RawTable(0, OTHER, CELL_PER_LINE, None, None, after[0][0], after[-1][0], None)
+        table.body = [classify(text, line) for line, text in after]
+        tables.append(table)
+        tables.sort(key=lambda t: t.first_line)
+    return [(line, text) for line, text in stray_numbers if line <= first_fact_end]
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -361,6 +399,8 @@ def _is_boundary(cell: _Cell) -> bool:
 def _is_boundary_text(text: str) -> bool:
     if is_boilerplate(text) or is_prose(text):
         return True
+    if _UNIT_RE.match(clean(text)):
+        return True  # "Bedragen x EUR 1.000" on its own line: the caption of the next table
     # A row labelled with a financial instrument that is also a table kind ("Apparaatsuitgaven",
     # the pre-2013 grouping) is a row of the table, not the caption of the next one.
     return caption_kind(text) is not None and labels.canonical_instrument(text) is None
@@ -377,11 +417,20 @@ def _read_body(cells: list[_Cell], start: int) -> tuple[int, list[Token]]:
             return j, tokens
         text = cell.text
         kind, value = _kind_and_value(text)
-        # A gap is no boundary; a value is never prose, boilerplate or a caption (see is_prose).
-        if kind != GAP and kind != VALUE and kind != DECIMAL and _is_boundary_text(text):
+        # A gap is no boundary; a value is never prose, boilerplate or a caption (see is_prose);
+        # nor is the label after a code cell ("91.1", then "Apparaatsuitgaven Kerndepartement").
+        if kind != GAP and kind != VALUE and kind != DECIMAL and _is_boundary_text(text) and not _after_code(tokens):
             return j, tokens
         append(Token(kind, text, cell.line, value))
     return len(cells), tokens
+
+
+def _after_code(tokens: list[Token]) -> bool:
+    """Whether the last cell read (gaps aside) is a code cell, which a label must follow."""
+    for tok in reversed(tokens):
+        if tok.kind != GAP:
+            return tok.kind == CODE
+    return False
 
 
 def _caption_before(cells: list[_Cell], index: int) -> tuple[str | None, int | None, str | None]:
@@ -417,7 +466,8 @@ def _kind_from(captions: list[_Cell]) -> str | None:
     for preferred in (FLEXIBILITY, APPARAAT, BUDGET, BEGROTINGSSTAAT, VERDIEPINGSBIJLAGE, BELEIDSPRESTATIES, OTHER):
         if preferred in kinds:
             return preferred
-    return None
+    # A unit line alone ("Bedragen x EUR 1.000") captions a table of no known kind.
+    return OTHER if captions else None
 
 
 def _cell_table(ordinal: int, captions: list[_Cell], tokens: list[Token]) -> RawTable | None:
@@ -505,6 +555,64 @@ def _split_header(table: RawTable, tokens: list[Token]) -> None:
         else:
             table.headings.append(Heading(tok.text, tok.line))
     table.body = tokens[first_row:]
+    _split_footnotes(table)
+
+
+_MARKED_TEXT_RE = re.compile(r"^(\*{1,3}|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+|\d{1,2}\)|[a-z]\))\s+(\S.*)$")
+
+
+def _split_footnotes(table: RawTable) -> None:
+    """Footnotes printed under the rows are no values and no rows: a marker that the table uses
+    (a digit glued to a heading, "Miljoenennota1", "(1)1"; a marker after an amount, "1.347*")
+    in a cell of its own followed by its text ("1", then "(incl. ISB, NvW en amendementen)"), or
+    in front of its text ("* Inclusief de loonbijstelling"). They move from the end of the body to
+    `footnotes`; the labels after them stay (headings of the prose after the table)."""
+    markers = {footnote_of_heading(h.text)[1] for h in table.headings} - {None}
+    markers |= {t.value.footnote_marker for t in table.body if t.kind == VALUE and t.value is not None and t.value.footnote_marker}
+    if not markers:
+        return
+    markers |= {m.rstrip(")") for m in markers}  # "1)" after an amount, "1" under the table
+    body = table.body
+    start = max((k for k, t in enumerate(body) if t.kind in (VALUE, DECIMAL)), default=-1) + 1
+    if start and body[start - 1].kind == VALUE and clean(body[start - 1].text) in markers and _one_value_too_many(body):
+        start -= 1  # the last value is the marker of a footnote, if a text follows it
+    tail = [k for k in range(start, len(body)) if body[k].kind != GAP]
+    footnotes: list[Footnote] = []
+    i = 0
+    while i < len(tail):
+        tok = body[tail[i]]
+        text = clean(tok.text)
+        nxt = body[tail[i + 1]] if i + 1 < len(tail) else None
+        if text in markers and tok.kind in (VALUE, LABEL) and nxt is not None and nxt.kind == LABEL and clean(nxt.text) not in markers:
+            footnotes.append(Footnote(text, clean(nxt.text), tok.line, [tok, nxt]))
+            i += 2
+            continue
+        marked = _MARKED_TEXT_RE.match(text) if tok.kind == LABEL else None
+        if marked and marked.group(1) in markers:
+            footnotes.append(Footnote(marked.group(1), marked.group(2), tok.line, [tok]))
+            i += 1
+            continue
+        break
+    if footnotes and not any(labels.measure_of(body[k].text) for k in tail[i:] if body[k].kind == LABEL):
+        table.footnotes = footnotes
+        # (The gaps before the first footnote stay: empty cells of the last row.)
+        table.body = body[: tail[0]] + (body[tail[i] :] if i < len(tail) else [])
+
+
+def _one_value_too_many(body: list[Token]) -> bool:
+    """Whether the last row holds one value more than the Verplichtingen/Uitgaven/Ontvangsten rows
+    above it (those are never ragged): its last value is then no value of the table."""
+    counts: list[tuple[bool, int]] = []
+    for tok in body:
+        if tok.kind == LABEL:
+            counts.append((labels.measure_of(tok.text) is not None, 0))
+        elif tok.kind in (VALUE, DECIMAL) and counts:
+            counts[-1] = (counts[-1][0], counts[-1][1] + 1)
+    last = max((k for k, (_, n) in enumerate(counts) if n), default=None)
+    if last is None:
+        return False
+    measures = [n for is_measure, n in counts[:last] if is_measure]
+    return bool(measures) and counts[last][1] == max(measures) + 1
 
 
 def _first_labelled_row(tokens: list[Token]) -> int | None:

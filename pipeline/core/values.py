@@ -30,6 +30,10 @@ _NUMBER_RE = re.compile(
     rf"^(?P<sign>[{MINUS_SIGNS}]{_SPACE}?)?"
     rf"(?P<digits>\d{{1,3}}(?:\.\d{{3}})+|\d{{1,3}}(?:{_SPACE}\d{{3}})+|\d+)$"
 )
+# A footnote marker printed after an amount: "1.347*", "0*", "1.347 *", "1.347¹", "1.347 1)",
+# "1.347 a)". A digit marker needs its ")" (or a superscript) so "1 347" stays one number.
+_FOOTNOTE_MARKER = r"(?:\*{1,3}|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+|\d{1,2}\)|[a-z]\))"
+_MARKER_ONLY_RE = re.compile(rf"^{_FOOTNOTE_MARKER}$")
 _DECIMAL_COMMA_RE = re.compile(rf"^[{MINUS_SIGNS}]?{_SPACE}?\d{{1,3}}(?:[.{_SPACE[1:-1]}]?\d{{3}})*,\d+$")
 _NOT_AVAILABLE = {"...", "\u2026", ". . .", "-", "\u2013", "\u2012", "\u2212", "n.v.t.", "nvt"}
 _PM = {"pm", "p.m.", "p.m", "PM", "P.M."}
@@ -44,6 +48,7 @@ class CellValue:
     status: str
     amount: int | None
     raw: str
+    footnote_marker: str | None = None  # "*", "¹", "1)", "a)" printed after the amount
 
 
 def fold_and_strip(text: str) -> str:
@@ -73,6 +78,8 @@ def value_of_cleaned(text: str, raw: str) -> CellValue | None:
         # Digits and group separators only, and no-break spaces are folded in a cleaned text.
         amount = int(digits.replace(".", "").replace(" ", ""))
         return CellValue(NUMBER, -amount if sign else amount, raw)
+    if text[-1:] in _MARKER_ENDS:
+        return _marked_number(text, raw)
     if len(text) > _LONGEST_WORD:
         return None  # too long for any of the words below (lower() never shortens a text)
     lowered = text.lower()
@@ -83,6 +90,35 @@ def value_of_cleaned(text: str, raw: str) -> CellValue | None:
     if text in _NOT_AVAILABLE or lowered in _NOT_AVAILABLE:
         return CellValue(NOT_AVAILABLE, None, raw)
     return None
+
+
+def _marked_number(text: str, raw: str) -> CellValue | None:
+    """An amount with a footnote marker after it, when exactly one reading exists: "13471)" could
+    be 1347 with marker "1)" or 134 with "71)", so a digit marker glued to a number is read only
+    when the number's grouping leaves one split ("1.3471)")."""
+    readings = set()
+    for split in range(len(text) - 1, 0, -1):
+        number, marker = text[:split], text[split:]
+        if not _MARKER_ONLY_RE.match(marker):
+            continue
+        value = _NUMBER_RE.match(number.rstrip(" "))
+        if value is None or (number.endswith(" ") and number.rstrip(" ") != number[:-1]):
+            continue
+        sign, digits = value.groups()
+        amount = int(digits.replace(".", "").replace(" ", ""))
+        readings.add((-amount if sign else amount, marker))
+    if len(readings) != 1:
+        return None
+    amount, marker = readings.pop()
+    return CellValue(NUMBER, amount, raw, marker)
+
+
+_MARKER_ENDS = frozenset("*)\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def is_footnote_marker(raw: str) -> bool:
+    """A footnote marker in a cell of its own ("*", "1)", "a)", "¹"), printed after an amount."""
+    return bool(_MARKER_ONLY_RE.match(clean(raw)))
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -4,7 +4,7 @@ WITH terms AS (
     SELECT i.table_id, i.identity_number, i.target_position, t.row_number, t.line_id, t.source_line,
            t.amount_thousand_eur AS target, i.sign * term.amount_thousand_eur AS signed_term,
            term.amount_thousand_eur IS NOT NULL AS present
-    FROM (SELECT * FROM table_column_identity WHERE table_id IN (SELECT table_id FROM check_scope)) AS i
+    FROM table_column_identity AS i
     JOIN fact_budget_amount AS t
       ON t.table_id = i.table_id AND t.column_position = i.target_position
     JOIN fact_budget_amount AS term

@@ -1,13 +1,13 @@
 -- Parents whose printed amount differs from the sum of their additive children by more than
 -- the rounding tolerance max(1, n/2). A blank or not-available child counts as 0; a group row
 -- (printed without values) stands for the sum of its own children, however deeply groups
--- nest; breakdowns never count.
+-- nest; breakdowns never count, except the waarvan rows of a complete split (is_additive: the
+-- only children of a group row without values, which stands for their sum).
 WITH RECURSIVE f AS (
     SELECT a.table_id, a.line_id, a.column_position, a.amount_thousand_eur AS amount,
            a.value_status, l.parent_line_id, l.is_additive, a.source_line
     FROM fact_budget_amount AS a
     JOIN dim_budget_line AS l USING (line_id)
-    WHERE a.table_id IN (SELECT table_id FROM check_scope)
 ),
 group_rows AS (
     SELECT table_id, line_id FROM f GROUP BY ALL HAVING bool_and(value_status = 'blank')

@@ -1,9 +1,6 @@
 -- One row per budget line, conformed across documents. A line's attributes come from the
 -- latest document that prints it (budget year, then phase in budget-cycle order), so a renamed
 -- article shows its current name everywhere.
--- The marker /*lines*/ is replaced by nothing (every line) or by a filter on line_id: a line's
--- row depends only on the staged rows of that line, so an incremental publication computes the
--- lines its changed documents print (pipeline.store.publish).
 INSERT INTO dim_budget_line
 SELECT
     line_id,
@@ -30,6 +27,5 @@ FROM (
     FROM staging.stg_budget_line AS l
     JOIN staging.dim_document AS d USING (document_id)
     LEFT JOIN dim_phase AS p ON p.phase = d.phase
-    /*lines*/
 )
 GROUP BY line_id;

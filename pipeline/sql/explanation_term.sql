@@ -1,34 +1,15 @@
 -- The search index (search_budget): per document and budget line, the words of the sections
 -- that explain it (headings and texts; budget_explanation), lower case without accents, with
--- their stem and count. Text that explains no line is not indexed: the search finds lines.
+-- their stem (the stored macro dutch_stem, dutch_stem.sql) and count. Text that explains no
+-- line is not indexed: the search finds lines.
 -- Columns and their comments: pipeline.core.schemas.ExplanationTerm.
---
--- dutch_stem(word): a light Dutch suffix stemmer, stored in the warehouse with the index. A
--- plural or inflection ending comes off (-en, with a doubled consonant undone; -s after -er,
--- -el, -em, -en, -ie, -je; then -e), -heden becomes -heid; words of four letters or fewer and
--- numbers stay: 'klokkenluiders' -> 'klokkenluider', 'misstanden' -> 'misstand', 'stukken' ->
--- 'stuk', 'subsidies' and 'subsidie' -> 'subsidi', 'proces' stays. The view search_word_form
--- adds the endings back, so a query in another form than the text finds the same stem.
-CREATE OR REPLACE MACRO dutch_stem_undouble(w) AS
-    CASE WHEN length(w) >= 2 AND right(w, 1) = left(right(w, 2), 1) AND right(w, 1) NOT IN ('a', 'e', 'i', 'o', 'u')
-         THEN left(w, length(w) - 1) ELSE w END;
-CREATE OR REPLACE MACRO dutch_stem_plural(w) AS
-    CASE WHEN suffix(w, 'en') AND length(w) >= 6 THEN dutch_stem_undouble(left(w, length(w) - 2))
-         WHEN length(w) >= 5 AND regexp_matches(w, '(?:[rlmn]s|ies|jes)$') THEN left(w, length(w) - 1)
-         ELSE w END;
-CREATE OR REPLACE MACRO dutch_stem_e(w) AS
-    CASE WHEN suffix(w, 'e') AND length(w) >= 5 THEN left(w, length(w) - 1) ELSE w END;
-CREATE OR REPLACE MACRO dutch_stem(word) AS
-    CASE WHEN length(word) <= 4 OR regexp_full_match(word, '[0-9]+') THEN word
-         WHEN suffix(word, 'heden') THEN left(word, length(word) - 5) || 'heid'
-         ELSE dutch_stem_e(dutch_stem_plural(word)) END;
 INSERT INTO explanation_term
 SELECT document_id, line_id, word, dutch_stem(word) AS stem, count(*)::INTEGER AS occurrences
 FROM (
     SELECT document_id, line_id,
            unnest(regexp_split_to_array(lower(strip_accents(heading || ' ' || text)), '[^a-z0-9]+')) AS word
     FROM budget_explanation
-    WHERE line_id IS NOT NULL /*documents*/
+    WHERE line_id IS NOT NULL
 )
 WHERE word <> ''
 GROUP BY ALL

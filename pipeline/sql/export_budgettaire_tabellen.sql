@@ -1,11 +1,8 @@
--- The rows and the placed amounts of budgettaire_tabellen.csv (pipeline.store.export), as two
+-- The rows and the placed amounts of budgettaire_tabellen.csv (pipeline.store.open_data_csv), as two
 -- temporary tables: csv_rows (one per document, table and budget line; 'waarvan' breakdowns
--- left out) and csv_amounts (each printed figure with the CSV column it goes in).
+-- left out, except the additive ones of a complete split) and csv_amounts (each printed figure with the CSV column it goes in).
 -- Needs the staging database attached as `staging` (for the rows' printed codes and parents)
--- and the relation csv_layout (export.layout_frame(): where each printed column goes).
--- The marker /*sections*/ is replaced by nothing (every row) or by a filter on the documents'
--- budget year and phase: the sections of the file (sorted by year, then phase) that an
--- incremental publication writes again (pipeline.store.export).
+-- and the relation csv_layout (open_data_csv.layout_frame(): where each printed column goes).
 CREATE OR REPLACE TEMP TABLE csv_rows AS
 WITH children AS (
     SELECT DISTINCT table_id, parent_line_id AS line_id
@@ -22,7 +19,7 @@ SELECT
     coalesce(l.article_name, b.article_name) AS article_name,
     l.sub_article_code, l.sub_article_name, l.instrument,
     CASE WHEN l.level IN ('regeling', 'detail') THEN l.printed_code END AS regeling_code,
-    CASE WHEN l.level = 'detail' THEN l.regeling || ' - ' || l.label ELSE l.regeling END AS regeling_name,
+    CASE WHEN l.level IN ('detail', 'breakdown') THEN coalesce(l.regeling || ' - ', '') || l.label ELSE l.regeling END AS regeling_name,
     c.line_id IS NOT NULL AS has_children
 FROM staging.stg_budget_line AS l
 JOIN dim_document AS d USING (document_id)
@@ -31,7 +28,7 @@ JOIN dim_table AS t ON t.table_id = l.table_id AND t.status = 'loaded'
 LEFT JOIN dim_chapter AS ch ON ch.chapter = l.chapter
 LEFT JOIN dim_budget_line AS b ON b.line_id = l.line_id
 LEFT JOIN children AS c ON c.table_id = l.table_id AND c.line_id = l.line_id
-WHERE l.level <> 'breakdown' AND d.budget_year IS NOT NULL /*sections*/;
+WHERE (l.level <> 'breakdown' OR l.is_additive) AND d.budget_year IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE csv_amounts AS
 WITH cols AS (
@@ -40,7 +37,7 @@ WITH cols AS (
            (f.fiscal_year - d.budget_year)::INTEGER AS t_offset
     FROM fact_budget_amount AS f
     JOIN dim_document AS d USING (document_id)
-    WHERE d.budget_year IS NOT NULL AND d.phase IS NOT NULL AND f.fiscal_year IS NOT NULL /*sections*/
+    WHERE d.budget_year IS NOT NULL AND d.phase IS NOT NULL AND f.fiscal_year IS NOT NULL
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY table_id, column_kind, t_offset ORDER BY column_position DESC) AS kind_rank

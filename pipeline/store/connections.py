@@ -9,9 +9,32 @@ each connection (default 500MB; any DuckDB size such as '2GB').
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import duckdb
 
 DEFAULT_MEMORY_LIMIT = "500MB"
+# Longest wait for a DuckDB file another process holds (the staging database while another build
+# writes it): a build fails with the cause rather than hang.
+LOCK_WAIT_S = 20.0
+T = TypeVar("T")
 
 
 def duckdb_config() -> dict[str, str]:
     return {"memory_limit": os.environ.get("BUDGET_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT}
+
+
+def waiting_for_lock(open_: Callable[[], T], timeout_s: float = LOCK_WAIT_S) -> T:
+    """open_(), tried again while another process holds the file's lock, for up to timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    delay = 0.05
+    while True:
+        try:
+            return open_()
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)

@@ -16,10 +16,10 @@ import re
 import sys
 from pathlib import Path
 
-from pipeline.core.schemas import TABLE_MODELS, VIEW_MODELS, table_description
-from pipeline.store import export
+from pipeline.core.schemas import table_description
+from pipeline.store import export, open_data_csv
+from pipeline.store.catalog import MACROS, TABLES, VIEWS
 from pipeline.store.ddl import PRIMARY_KEYS
-from pipeline.store.publish import PUBLIC_TABLES, VIEW_FILES
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "README.md"
 _GROUP_RE = re.compile(r"\(\?P<(\w+)>[^)]*\)")
@@ -70,20 +70,24 @@ def render() -> str:
         "",
         "## Contents",
         "",
-        "Tables: " + ", ".join(f"[`{n}`](#{n})" for n in PUBLIC_TABLES) + ".",
+        "Tables: " + ", ".join(f"[`{t.name}`](#{t.name})" for t in TABLES) + ".",
         "",
-        "Views: " + ", ".join(f"[`{n}`](#{n})" for n in VIEW_FILES) + ".",
+        "Views: " + ", ".join(f"[`{v.name}`](#{v.name})" for v in VIEWS) + ".",
+        "",
+        "Macros: " + ", ".join(f"[`{m.name}`](#macros)" for m in MACROS) + ".",
         "",
         "Files: [`export/`](#export).",
         "",
         "## Tables",
         "",
     ]
-    for name in PUBLIC_TABLES:
-        lines += _section(name, TABLE_MODELS[name])
+    for table in TABLES:
+        lines += _section(table.name, table.model)
     lines += ["## Views", ""]
-    for name in VIEW_FILES:
-        lines += _section(name, VIEW_MODELS[name])
+    for view in VIEWS:
+        lines += _section(view.name, view.model)
+    lines += ["## Macros", "", "Stored in the warehouse (pipeline/sql/<name>.sql):", ""]
+    lines += [f"- `{m.name}`: {_cell(m.description)}" for m in MACROS] + [""]
     lines += [
         "## export",
         "",
@@ -96,19 +100,20 @@ def render() -> str:
         "  lines of one chapter, `VII.parquet`; `none` for an empty year, phase or chapter), each with the",
         "  table's columns: `<table>/*.parquet` reads as the table. The views are not exported: they are",
         "  queries over these tables (DuckDB can run them over the files too).",
-        f"- `{export.CSV_NAME}`: the budget tables in the layout of the official open data 'Budgettaire tabellen':",
-        f"  '{export.CSV_DELIMITER}'-separated, UTF-8, one header row, one row per document, table and budget line",
-        "  ('waarvan' breakdowns and documents without a budget year or phase left out), amounts in thousands",
+        f"- `{open_data_csv.CSV_NAME}`: the budget tables in the layout of the official open data 'Budgettaire tabellen':",
+        f"  '{open_data_csv.CSV_DELIMITER}'-separated, UTF-8, one header row, one row per document, table and budget line",
+        "  ('waarvan' breakdowns other than the additive ones of a complete split, and documents without a",
+        "  budget year or phase, left out), amounts in thousands",
         "  of euros, empty when the cell holds no number. Its columns:",
         "",
         "| Column | Description |",
         "|---|---|",
     ]
-    for header, _expression, description in export.CSV_COLUMNS:
+    for header, _expression, description in open_data_csv.CSV_COLUMNS:
         lines.append(f"| `{header}` | {_cell(description)} |")
-    for column in export.CSV_AMOUNT_LAYOUT:
+    for column in open_data_csv.CSV_AMOUNT_LAYOUT:
         lines.append(f"| `{column.header}` | {_cell(column.description)} |")
-    lines += [f"| (others) | {_cell(export.FALLBACK_DESCRIPTION)} |", ""]
+    lines += [f"| (others) | {_cell(open_data_csv.FALLBACK_DESCRIPTION)} |", ""]
     return "\n".join(lines)
 
 

@@ -1,9 +1,11 @@
-"""The staging database: where assets keep their results between steps and runs.
+"""The staging database: the validated rows of every page, kept between runs, keyed by page.
 
-Nobody but the pipeline opens it, so BI readers never block its writes. Every write replaces
-the rows of the pages it covers in one transaction (delete, then insert): loads are idempotent
-and a failed step leaves the previous rows whole. Analysts read the published warehouse
-(`publish.py`), never this file.
+Nobody but the pipeline opens it, so BI readers never block its writes. A page's rows are
+written once, validated, replacing whatever was staged for its file and document in one
+transaction (delete, then insert): loads are idempotent and a failed run leaves the previous
+rows whole. `source_file` records each page file's fingerprint (bytes, manifest row, parser
+code): the one thing that decides whether a page is parsed again. The warehouse is made from
+these tables (`warehouse_file.py`); analysts never open this file.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from pipeline.core.schemas import TABLE_MODELS, column_descriptions, columns_of
 from pipeline.store.ddl import create_table_sql
 from pipeline.store.hooks import pause
 
-# Results of parsing, before validation; the validated tables carry the same names unprefixed.
-PARSED_PREFIX = "parsed_"
+# The tables the parse fills per page (the validated frames of pipeline.core.build).
 PAGE_TABLES = (
     "dim_document",
     "dim_table",
     "table_cell",
+    "table_footnote",
     "stg_budget_line",
     "fact_budget_amount",
     "fact_budget_flexibility",
@@ -33,25 +35,23 @@ PAGE_TABLES = (
     "fact_instrument_commitment",
     "parliamentary_paper_citation",
 )
+STAGED_TABLES = (*PAGE_TABLES, "source_file")
 # Tables keyed by source file rather than by document.
-BY_FILE = {"load_rejections", "load_warnings", "source_file", "dim_document", "source_scan"}
+BY_FILE = {"load_rejections", "load_warnings", "source_file", "dim_document"}
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     existing = _existing_columns(con)
-    for name in (*PAGE_TABLES, "source_file", "source_scan"):
+    for name in STAGED_TABLES:
         model = TABLE_MODELS[name]
-        tables = [name, PARSED_PREFIX + name] if name in PAGE_TABLES else [name]
-        for table in tables:
-            if table not in existing:
-                sql = create_table_sql(table, model)
-                con.execute(sql.replace("PRIMARY KEY", "UNIQUE") if table != name else sql)
-                continue
-            # A staging database made by an older version: add the columns the models gained
-            # (empty until the pages are parsed again, which a new parser version forces).
-            for column, (sql_type, _description, _nullable) in column_descriptions(model).items():
-                if column not in existing[table]:
-                    con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+        if name not in existing:
+            con.execute(create_table_sql(name, model))
+            continue
+        # A staging database made by an older version: add the columns the models gained
+        # (empty until the pages are parsed again, which a new parser version forces).
+        for column, (sql_type, _description, _nullable) in column_descriptions(model).items():
+            if column not in existing[name]:
+                con.execute(f"ALTER TABLE {name} ADD COLUMN {column} {sql_type}")
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -71,26 +71,23 @@ def replace_pages(
     *,
     files: Iterable[str],
     document_ids: Iterable[str],
-    prefix: str = "",
 ) -> None:
     """Replace everything staged for these files and documents with `frames`, atomically."""
-    ensure_schema(con)
-    scope = pd.DataFrame({"key": sorted(set(files) | set(document_ids))})
+    scope = pd.DataFrame({"key": sorted(set(files) | set(document_ids))}, dtype=object)
     con.register("scope_keys", scope)
     try:
         con.execute("BEGIN TRANSACTION")
         for name, frame in frames.items():
-            table = prefix + name if name in PAGE_TABLES else name
-            predicates = []
             columns = columns_of(TABLE_MODELS[name])
-            if "document_id" in columns:
+            predicates = []
+            if "document_id" in columns and name != "source_file":  # the registry: one row per file, whatever its document
                 predicates.append("document_id IN (SELECT key::VARCHAR FROM scope_keys)")
             if name in BY_FILE:
                 predicates.append("source_file IN (SELECT key::VARCHAR FROM scope_keys)")
-            con.execute(f"DELETE FROM {table} WHERE " + " OR ".join(predicates))
+            con.execute(f"DELETE FROM {name} WHERE " + " OR ".join(predicates))
             if len(frame):
                 con.register("incoming", frame[columns])
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
                 con.unregister("incoming")
         pause("staging_write")  # test-only (pipeline.store.hooks)
         con.execute("COMMIT")
@@ -101,88 +98,63 @@ def replace_pages(
         con.unregister("scope_keys")
 
 
+def empty_frames(names: Iterable[str] = STAGED_TABLES) -> dict[str, pd.DataFrame]:
+    return {name: pd.DataFrame(columns=columns_of(TABLE_MODELS[name])) for name in names}
+
+
 def remove_files(con: duckdb.DuckDBPyConnection, files: Iterable[str]) -> list[str]:
     """Forget pages whose files are gone: their documents leave every staged table."""
-    ensure_schema(con)
     files = sorted(set(files))
     if not files:
         return []
-    scope = pd.DataFrame({"key": files})
-    con.register("gone_files", scope)
     documents = [r[0] for r in con.execute(
-        "SELECT DISTINCT document_id FROM source_file WHERE source_file IN (SELECT key::VARCHAR FROM gone_files) AND status = 'loaded'"
+        "SELECT DISTINCT document_id FROM source_file WHERE list_contains(?::VARCHAR[], source_file) AND status = 'loaded'",
+        [files],
     ).fetchall()]
-    con.unregister("gone_files")
-    empty = {name: pd.DataFrame(columns=columns_of(TABLE_MODELS[name])) for name in (*PAGE_TABLES, "source_file")}
-    for prefix in ("", PARSED_PREFIX):
-        replace_pages(con, {k: v for k, v in empty.items() if prefix == "" or k in PAGE_TABLES}, files=files, document_ids=documents, prefix=prefix)
+    replace_pages(con, empty_frames(), files=files, document_ids=documents)
     return documents
 
 
-def read_parsed(con: duckdb.DuckDBPyConnection, document_ids: Iterable[str], files: Iterable[str]) -> dict[str, pd.DataFrame]:
-    """The parsed (not yet validated) frames of these documents."""
-    ensure_schema(con)
-    scope = pd.DataFrame({"key": sorted(set(document_ids) | set(files))})
-    con.register("scope_keys", scope)
-    frames = {}
-    try:
-        for name in PAGE_TABLES:
-            columns = columns_of(TABLE_MODELS[name])
-            predicates = ["document_id IN (SELECT key::VARCHAR FROM scope_keys)"]
-            if name in BY_FILE:
-                predicates.append("source_file IN (SELECT key::VARCHAR FROM scope_keys)")
-            frames[name] = con.execute(
-                f"SELECT {', '.join(columns)} FROM {PARSED_PREFIX}{name} WHERE {' OR '.join(predicates)}"
-            ).df()
-    finally:
-        con.unregister("scope_keys")
-    return frames
-
-
 def registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    ensure_schema(con)
     return con.execute("SELECT * FROM source_file ORDER BY source_file").df()
 
 
-def replace_scan(con: duckdb.DuckDBPyConnection, scan: pd.DataFrame, keys: Iterable[str]) -> None:
-    """Record the scan of these page keys (a key without a row is a page whose file is gone)."""
-    replace_pages(con, {"source_scan": scan}, files=keys, document_ids=[])
-
-
 def known_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int, str]]:
-    """Page key -> (stat signature, size, SHA-256) the last scan recorded; works on a read-only
-    connection, and gives nothing for a staging database older than the column."""
-    try:
-        rows = con.execute(
-            "SELECT source_file, stat_signature, size_bytes, sha256 FROM source_scan WHERE stat_signature <> ''"
-        ).fetchall()
-    except duckdb.CatalogException:
-        return {}
+    """Page key -> (stat signature, size, SHA-256) when it was last hashed: a cache of the scan
+    (a file whose stat signature holds is not read again), never a reason to parse."""
+    rows = con.execute(
+        "SELECT source_file, stat_signature, size_bytes, sha256 FROM source_file WHERE stat_signature <> ''"
+    ).fetchall()
     return {key: (signature, size, sha) for key, signature, size, sha in rows}
 
 
-def scanned_pages(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every page file the scans have seen and not seen disappear, with its hash and fingerprint."""
-    ensure_schema(con)
-    return con.execute("SELECT * FROM source_scan ORDER BY source_file").df()
+def record_signatures(con: duckdb.DuckDBPyConnection, signatures: dict[str, str]) -> None:
+    """Remember the stat signatures the scan saw for files whose hash it (re)computed."""
+    if not signatures:
+        return
+    frame = pd.DataFrame({"source_file": list(signatures), "stat_signature": list(signatures.values())}, dtype=object)
+    con.register("signatures", frame)
+    try:
+        con.execute(
+            "UPDATE source_file SET stat_signature = s.stat_signature FROM signatures AS s "
+            "WHERE source_file.source_file = s.source_file AND source_file.sha256 IS NOT NULL"
+        )
+    finally:
+        con.unregister("signatures")
 
 
 def refuse_documents(con: duckdb.DuckDBPyConnection, reasons: dict[str, str]) -> None:
-    """Take documents out of the load after the fact (a second version of the page turned up):
-    their parsed rows go, a rejection takes their place, and they are validated again."""
-    if not reasons:
-        return
-    ensure_schema(con)
+    """Take loaded documents out after the fact (a second version of the page turned up): their
+    rows (warnings included) go and a rejection naming both files takes their place."""
     for document_id, reason in sorted(reasons.items()):
         files = [f for (f,) in con.execute(
             "SELECT source_file FROM source_file WHERE document_id = ? AND status = 'loaded'", [document_id]
         ).fetchall()]
-        empty = {name: pd.DataFrame(columns=columns_of(TABLE_MODELS[name])) for name in PAGE_TABLES}
+        frames = empty_frames(PAGE_TABLES)
         columns = columns_of(TABLE_MODELS["load_rejections"])
         # Rejections of the document's other files (the newer version) stay.
         kept = con.execute(
-            f"SELECT {', '.join(columns)} FROM {PARSED_PREFIX}load_rejections WHERE document_id = ? "
-            "AND source_file NOT IN (SELECT unnest(?::VARCHAR[]))",
+            f"SELECT {', '.join(columns)} FROM load_rejections WHERE document_id = ? AND NOT list_contains(?::VARCHAR[], source_file)",
             [document_id, files],
         ).df()
         new = pd.DataFrame(
@@ -190,27 +162,20 @@ def refuse_documents(con: duckdb.DuckDBPyConnection, reasons: dict[str, str]) ->
               "source_line": None, "stage": "identify", "reason": reason} for f in files],
             columns=columns,
         )
-        empty["load_rejections"] = pd.concat([kept, new], ignore_index=True)
-        replace_pages(con, empty, files=files, document_ids=[document_id], prefix=PARSED_PREFIX)
-        con.execute(
-            "UPDATE source_file SET status = 'rejected', validated_fingerprint = NULL WHERE document_id = ? AND status = 'loaded'",
-            [document_id],
-        )
+        frames["load_rejections"] = pd.concat([kept, new], ignore_index=True)
+        replace_pages(con, frames, files=files, document_ids=[document_id])
+        con.execute("UPDATE source_file SET status = 'rejected' WHERE document_id = ? AND status = 'loaded'", [document_id])
 
 
 def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
-    """Remove validated rows of documents no registered file carries any more (a file whose
-    identity changed leaves its old document behind)."""
-    ensure_schema(con)
+    """Remove rows of documents no registered file carries any more (a file whose identity
+    changed leaves its old document behind)."""
     removed = 0
     for name in PAGE_TABLES:
-        columns = columns_of(TABLE_MODELS[name])
-        if "document_id" not in columns:
+        if "document_id" not in columns_of(TABLE_MODELS[name]):
             continue
-        before = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-        con.execute(
+        removed += con.execute(
             f"DELETE FROM {name} WHERE document_id IS NOT NULL AND document_id NOT IN "
             "(SELECT document_id FROM source_file WHERE document_id IS NOT NULL)"
-        )
-        removed += before - con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        ).fetchone()[0]
     return removed

@@ -155,21 +155,26 @@ class Layout:
         return [(i, c.formula) for i, c in enumerate(self.columns) if c.formula]
 
 
-LAYOUTS = ("OWB7", "OWB6", "1SUPP9", "1SUPP9plain", "1SUPP7", "2SUPP5", "2SUPP4", "2SUPPfund", "PSUPP3", "JV7", "JV7flat")
-_LAYOUT_WEIGHTS = (5, 2, 3, 2, 2, 2, 1, 2, 2, 2, 1)
+LAYOUTS = (
+    "OWB7", "OWB6", "1SUPP9", "1SUPP9plain", "1SUPP7", "2SUPP5", "2SUPP4", "2SUPPfund", "PSUPP3", "JV7", "JV7flat",
+    "1SUPP9formularow", "JV7twoline",
+)
+_LAYOUT_WEIGHTS = (5, 2, 3, 2, 2, 2, 1, 2, 2, 2, 1, 1, 1)
 
 
 def random_layout(rng: random.Random, variant: str | None = None, year: int | None = None) -> Layout:
     """A column layout of one phase; `variant` is one of LAYOUTS (random when None)."""
     variant = variant or rng.choices(LAYOUTS, _LAYOUT_WEIGHTS)[0]
     t = year if year is not None else rng.randint(2009, 2026)
+    if variant in _HEADING_LAYOUTS:
+        return _HEADING_LAYOUTS[variant](rng, t)
     if variant in ("OWB7", "OWB6"):
         first = t - 2 if variant == "OWB7" else t - 1
         cols = []
         for y in range(first, t + 5):
             kind = "realisatie" if y < t - 1 else "stand" if y == t - 1 else "ontwerpbegroting" if y == t else "raming"
             cols.append(ColumnSpec(str(y), kind, y, LEVEL))
-        corner = rng.choice((None, "Art.", "Art.nr.", "Art.nr."))
+        corner = rng.choice((None, "Art.", "Art.nr.", "Artikel"))
         return Layout(variant, "OWB", t, cols, [c.heading for c in cols], [[c.heading for c in cols]], corner, False)
     if variant in ("1SUPP9", "1SUPP9plain"):
         marked = variant == "1SUPP9"
@@ -284,6 +289,30 @@ def random_layout(rng: random.Random, variant: str | None = None, year: int | No
     raise ValueError(f"unknown layout {variant!r}; expected one of {LAYOUTS}")
 
 
+def _formula_row_layout(rng: random.Random, t: int) -> Layout:
+    """1SUPP with the headings first and a row of formulas after all of them: "(1)", "(2)",
+    "(3)=(1+2)", "(4)", "(5)=(3+4)"; "(k)" belongs to the k-th heading."""
+    plain = random_layout(rng, "1SUPP9plain", t)
+    formulas = ["(1)", "(2)", rng.choice(("(3)=(1+2)", "(3) = (1+2)")), "(4)", rng.choice(("(5)=(3+4)", "(5) = (3+4)"))]
+    cells = plain.header_cells + formulas
+    cols = [ColumnSpec(f"{c.heading} {f}", c.kind, c.fiscal_year, c.role, c.formula) for c, f in zip(plain.columns, formulas)]
+    cols += plain.columns[len(formulas) :]
+    return Layout("1SUPP9formularow", "1SUPP", t, cols, cells, [[c.heading for c in cols]], plain.corner, False)
+
+
+def _two_line_layout(rng: random.Random, t: int) -> Layout:
+    """JV with every heading over two lines: the first lines ("Realisatie" five times,
+    "Vastgestelde", "Verschil"), then the second lines aligned from the left, one fewer
+    ("2007" .. "2011", "begroting"): begroting and verschil are for the last year printed."""
+    flat = random_layout(rng, "JV7flat", t)
+    years = [str(y) for y in range(t - 4, t + 1)]
+    cells = ["Realisatie"] * 5 + ["Vastgestelde", "Verschil"] + years + ["begroting"]
+    return Layout("JV7twoline", "JV", t, flat.columns, cells, [[c.heading for c in flat.columns]], flat.corner, flat.corner_first)
+
+
+_HEADING_LAYOUTS = {"1SUPP9formularow": _formula_row_layout, "JV7twoline": _two_line_layout}
+
+
 # ----------------------------------------------------------------------------------------------
 # Budget trees
 
@@ -358,6 +387,8 @@ class Node:
     cells: list[Cell] = field(default_factory=list)  # what the parser must report per column
     parent: "Node | None" = None
     measure: str = ""
+    split: bool = False  # a waarvan row of a complete split: a child of a group row, additive
+    name_prefix: bool = False  # "Rijksbijdrage:": a prefix of the names after it, no row of the tree
 
     @property
     def is_waarvan(self) -> bool:
@@ -406,11 +437,14 @@ def _distinct_names(rng: random.Random, n: int, pool: tuple[str, ...], used: set
     return names
 
 
-def random_tree(rng: random.Random, layout: Layout, *, kind: str | None = None, size: str = "small") -> Tree:
+def random_tree(
+    rng: random.Random, layout: Layout, *, kind: str | None = None, size: str = "small", structure: str | None = None
+) -> Tree:
     """A random budget tree with values that add up and obey `layout`'s column identities.
 
     kind: "budget" (artikelonderdelen, instruments, regelingen, waarvan rows) or "apparaat".
     size: "small" (a handful to ~30 rows, for property tests) or "large" (~40-80 rows).
+    structure: one of `STRUCTURES` added to a budget tree ("plain": none; None: drawn at random).
     """
     kind = kind or ("apparaat" if rng.random() < 0.12 else "budget")
     article = str(rng.randint(1, 40))
@@ -431,6 +465,10 @@ def random_tree(rng: random.Random, layout: Layout, *, kind: str | None = None, 
         roots.append(ontvangsten)
         if rng.random() < 0.4:
             _ontvangsten_children(rng, ontvangsten, article, kind, uitgaven)
+    if structure is None:
+        structure = rng.choices(STRUCTURES, (12, 1, 1, 1, 1, 1, 1))[0]
+    if kind == "budget" and structure != "plain":
+        _STRUCTURE_MAKERS[structure](rng, roots)
     for root in roots:
         _link(root, None, root.measure)
     tree = Tree(kind, article, article_name, roots)
@@ -438,6 +476,102 @@ def random_tree(rng: random.Random, layout: Layout, *, kind: str | None = None, 
     _add_breakdowns(rng, tree, big)
     _assign_values(rng, tree, layout)
     return tree
+
+
+# ----------------------------------------------------------------------------------------------
+# Structures real pages add to a budget tree (issue 9), one function each
+
+STRUCTURES = ("plain", "complete_split", "name_prefix", "total_heading", "numbered_onderdelen", "group_levels", "verplichtingen_split")
+
+
+def _uitgaven_of(roots: list[Node]) -> Node:
+    return next(r for r in roots if r.measure == "uitgaven")
+
+
+def _complete_split(rng: random.Random, roots: list[Node]) -> None:
+    """A row without values whose only children are waarvan rows that add up to it ("Nog te
+    verdelen" > "waarvan apparaat" + "waarvan programma"): its parent's sum counts them."""
+    group = Node(rng.choice(("Nog te verdelen", "Nog onverdeeld", "Loonbijstelling")), "sub_article", printed=False)
+    labels = rng.choice((("waarvan apparaat", "waarvan programma"), ("waarvan: Programma", "waarvan: Apparaat", "waarvan overig")))
+    group.children = [Node(label, "breakdown", split=True) for label in labels]
+    uitgaven = _uitgaven_of(roots)
+    if any(c.level == "instrument" for c in uitgaven.children):
+        uitgaven.children = []  # (instruments are never siblings of an artikelonderdeel)
+    if uitgaven.children and uitgaven.children[-1].children:
+        # As for an unnumbered artikelonderdeel (see _budget_children): the sibling before it
+        # prints values, or the group could hang below its last child as well.
+        previous = uitgaven.children[-1]
+        previous.printed = True
+        if previous.children[-1].children:
+            previous.children[-1].printed = True
+    uitgaven.children.append(group)
+
+
+def _name_prefix(rng: random.Random, roots: list[Node]) -> None:
+    """An instrument whose regelingen continue a prefix row: "Rijksbijdrage:", then
+    "in kosten heffingskortingen AOW", ...; the prefix row is no line of its own."""
+    instrument = Node(rng.choice(("Bijdrage aan sociale fondsen", "Bijdrage aan agentschappen")), "instrument")
+    prefix = Node(rng.choice(("Rijksbijdrage:", "Bijdrage aan:", "Uitkering:")), "regeling", printed=False, zero=True, name_prefix=True)
+    names = rng.sample(("in kosten heffingskortingen AOW", "vermogenstekort Ouderdomsfonds", "tegemoetkoming arbeidsongeschikten", "zwangere zelfstandigen"), rng.randint(2, 4))
+    instrument.children = [prefix, *(Node(name, "regeling") for name in names)]
+    _uitgaven_of(roots).children = [instrument]
+
+
+def _total_heading(rng: random.Random, roots: list[Node]) -> None:
+    """A total's name repeated without values right under it ("Ontvangsten" 345.809, then
+    "Ontvangsten", then "Terugontvangsten"): a heading of the rows below it."""
+    ontvangsten = next((r for r in roots if r.measure == "ontvangsten"), None)
+    if ontvangsten is None:
+        ontvangsten = Node("Ontvangsten", "article", measure="ontvangsten")
+        roots.append(ontvangsten)
+    heading = Node(display(ontvangsten.label), "sub_article", printed=False)
+    names = _distinct_names(rng, rng.randint(1, 3), _ONTVANGSTEN, set())
+    heading.children = [Node(name, "regeling") for name in names]
+    ontvangsten.children = [heading]
+
+
+def _numbered_onderdelen(rng: random.Random, roots: list[Node]) -> None:
+    """Artikelonderdelen numbered like regelingen ("1. reguliere klachten"), each above its
+    instruments."""
+    uitgaven = _uitgaven_of(roots)
+    used_instruments: set[str] = set()
+    used_names: set[str] = set()
+    uitgaven.children = []
+    for k, name in enumerate(rng.sample(("reguliere klachten", "klachten van lagere overheden", "onderzoeken uit eigen beweging"), rng.randint(1, 3)), start=1):
+        sub = Node(name, "sub_article", f"{k}.")
+        sub.children = [_instrument(rng, "1", used_instruments, used_names, False) for _ in range(rng.randint(1, 2))]
+        # Its last instrument prints values: the next number could be a regeling under it otherwise.
+        sub.children[-1].printed = True
+        uitgaven.children.append(sub)
+
+
+def _group_levels(rng: random.Random, roots: list[Node]) -> None:
+    """Group headings without values at more than one level: "Institutionele inrichting" above
+    "Apparaat", then "Materiële uitgaven" above "Decoraties" and "Riddertoelagen"."""
+    sub = Node("Institutionele inrichting", "sub_article", printed=False)
+    group = Node("Materiële uitgaven", "regeling", printed=False)
+    group.children = [Node(name, "detail") for name in ("Decoraties", "Riddertoelagen")]
+    sub.children = [Node("Apparaat", "regeling"), group]
+    _uitgaven_of(roots).children = [sub]
+
+
+def _verplichtingen_split(rng: random.Random, roots: list[Node]) -> None:
+    """"waarvan garantieverplichtingen" and "waarvan overige verplichtingen" under Verplichtingen:
+    breakdowns of the total, never added into its sum."""
+    verplichtingen = next((r for r in roots if r.measure == "verplichtingen"), None)
+    if verplichtingen is not None:
+        labels = rng.choice((("Waarvan garantieverplichtingen", "Waarvan overige verplichtingen"), ("waarvan garantieverplichtingen", "waarvan overig")))
+        verplichtingen.breakdowns = [Node(label, "breakdown", parent=verplichtingen, measure="verplichtingen") for label in labels]
+
+
+_STRUCTURE_MAKERS = {
+    "complete_split": _complete_split,
+    "name_prefix": _name_prefix,
+    "total_heading": _total_heading,
+    "numbered_onderdelen": _numbered_onderdelen,
+    "group_levels": _group_levels,
+    "verplichtingen_split": _verplichtingen_split,
+}
 
 
 def _measure_label(rng: random.Random, measure: str) -> str:
@@ -512,10 +646,11 @@ def _budget_children(rng: random.Random, uitgaven: Node, article: str, layout: L
         for k, name in enumerate(_distinct_names(rng, n, _SUB_ARTICLES, used_names), start=1):
             uitgaven.children.append(Node(name, "sub_article", f"{article}.{k}" if coded else None))
     else:
+        # Pages before 2013 group their artikelonderdelen under Programma- and Apparaatsuitgaven.
         for label in ("Programma-uitgaven", "Apparaatsuitgaven"):
-            group = Node(label, "instrument")
+            group = Node(label, "sub_article")
             n = rng.randint(1, 5 if big else 3)
-            group.children = [Node(name, "regeling") for name in _distinct_names(rng, n, _SUB_ARTICLES, used_names)]
+            group.children = [Node(name, "sub_article") for name in _distinct_names(rng, n, _SUB_ARTICLES, used_names)]
             uitgaven.children.append(group)
     # An unnumbered artikelonderdeel after a sibling with children: the sibling (and its last
     # child) must print values, or the row could just as well continue the list of the last
@@ -567,14 +702,16 @@ def _additive_rows(tree: Tree) -> Iterator[tuple[Node, Node]]:
 
 
 def _known_rank(node: Node) -> bool:
-    return node.code is not None or node.level == "instrument" or node.label in ("Eigen personeel", "Inhuur externen")
+    # (a number "1." right under a total is a regeling or a numbered artikelonderdeel: no rank)
+    numbered_onderdeel = node.level == "sub_article" and node.code is not None and node.code.endswith(".")
+    return node.code is not None and not numbered_onderdeel or node.level == "instrument" or node.label in ("Eigen personeel", "Inhuur externen")
 
 
 def _mark_zero_rows(rng: random.Random, tree: Tree) -> None:
     """All-zero leaf rows, only where no other reading adds up as well (see the module docstring)."""
     rate = rng.choice((0.0, 0.05, 0.15))
     for node, previous in _additive_rows(tree):
-        if node.children or rng.random() >= rate:
+        if node.children or rng.random() >= rate or node.split or node.name_prefix or previous.name_prefix:
             continue
         if _known_rank(node):
             node.zero = True
@@ -588,7 +725,7 @@ def _mark_zero_rows(rng: random.Random, tree: Tree) -> None:
         for node in root.walk():
             if node is root or not node.children or _known_rank(node):
                 continue
-            leaves = [n for n in node.walk() if not n.children and not n.is_waarvan]
+            leaves = [n for n in node.walk() if not n.children and (n.split or not n.is_waarvan) and not n.name_prefix]
             if all(leaf.zero for leaf in leaves):
                 leaves[0].zero = False
     for root in tree.roots:
@@ -660,7 +797,7 @@ def _assign_values(rng: random.Random, tree: Tree, layout: Layout) -> None:
                 _derive(values, layout)
                 root.values = values
     for node in tree.rows():
-        if node.is_waarvan:
+        if node.is_waarvan and not node.split:
             continue
         node.cells = _cells_of(rng, node, layout, empties, na_column)
         for share, breakdown in zip(_shares(rng, len(node.breakdowns)), node.breakdowns):
@@ -799,12 +936,12 @@ def display(label: str) -> str:
 
 
 def expected_rows(tree: Tree) -> list[ExpectedRow]:
-    rows = tree.rows()
+    rows = [node for node in tree.rows() if not node.name_prefix]
     index = {id(node): i for i, node in enumerate(rows)}
     result = []
     for node in rows:
         parent = index[id(node.parent)] if node.parent is not None else None
-        result.append(ExpectedRow(node.code, display(node.label), node.level, parent, not node.is_waarvan, list(node.cells)))
+        result.append(ExpectedRow(node.code, display(node.label), node.level, parent, node.split or not node.is_waarvan, list(node.cells)))
     return result
 
 
@@ -989,6 +1126,9 @@ def render_table(
 ) -> TableRender:
     """Write one budget table in `shape` and return what a parse must give for it."""
     style = random_style(rng)
+    extras = random_extras(rng) if shape == "cell_per_line" else TableExtras()
+    if extras.dash_bullets:
+        _dash_bullets(rng, tree)
     expected = ExpectedTable(
         kind=tree.kind,
         status="loaded",
@@ -1008,7 +1148,7 @@ def render_table(
         if shape == "millions":
             expected.status, expected.reason = "rejected", "decimal comma"
             expected.rows, expected.columns = [], []
-        _render_cells(tree, layout, style, rng, writer, captions, render, millions=shape == "millions")
+        _render_cells(tree, layout, style, rng, writer, captions, render, millions=shape == "millions", extras=extras)
     render.last_line = len(writer.lines)
     if expected.status == "loaded":
         expected.ambiguous = any(row_is_ambiguous(r, layout) for r in render.rows)
@@ -1016,15 +1156,25 @@ def render_table(
 
 
 def _render_cells(
-    tree: Tree, layout: Layout, style: NumberStyle, rng: random.Random, w: _Writer, captions: list[str], render: TableRender, *, millions: bool
+    tree: Tree,
+    layout: Layout,
+    style: NumberStyle,
+    rng: random.Random,
+    w: _Writer,
+    captions: list[str],
+    render: TableRender,
+    *,
+    millions: bool,
+    extras: "TableExtras | None" = None,
 ) -> None:
+    extras = extras or TableExtras()
     for line in captions:
         w.cell(line)
     if captions and rng.random() < 0.8:
         w.cell(_gap(rng))
     if layout.corner and layout.corner_first:
         w.cell(layout.corner)
-    cells = layout.header_cells
+    cells = _marked_headings(rng, layout.header_cells, extras)
     if layout.variant == "JV7":
         cells = cells[:3] + [_gap(rng)] + cells[3:]
     for text in cells:
@@ -1033,6 +1183,7 @@ def _render_cells(
         w.cell(layout.corner)
     joined = rng.random() < 0.3
     spacers = rng.random() < 0.8
+    markers_used: list[str] = []
     for node in tree.rows():
         label_line = 0
         for text in _row_label_cells(node, joined):
@@ -1041,7 +1192,8 @@ def _render_cells(
         if not node.printed:
             if rng.random() < 0.8:
                 w.cell(_gap(rng))
-            render.rows.append(row)
+            if not node.name_prefix:  # (no row of the tree: nothing a parse reports)
+                render.rows.append(row)
             continue
         has_blank = any(c.status == BLANK for c in node.cells)
         previous_blank = False
@@ -1054,6 +1206,10 @@ def _render_cells(
                 continue
             previous_blank = False
             text = _millions(cell, rng) if millions else style.token(cell, rng)
+            if extras.value_markers and cell.status == NUMBER and rng.random() < 0.1:
+                marker = rng.choice(_VALUE_MARKERS)
+                text += marker
+                markers_used.append(marker.strip())
             row.value_at[i] = (w.cell(text), None)
             row.pattern.append(i)
         # A spacer after a row with blank cells could stand for them too: usually left out.
@@ -1061,6 +1217,95 @@ def _render_cells(
             w.spacer()
             row.pattern.append(None)
         render.rows.append(row)
+        if extras.percentage_row and node.measure == "uitgaven" and node.level == "article":
+            _percentage_row(rng, w, layout.n)
+    last = next((r for r in reversed(render.rows) if r.node.printed), None)
+    if extras.heading_footnote and last is not None and len(last.value_at) == layout.n:
+        # (Under a last row with empty cells the digit could be one of its values: not generated.)
+        w.cell("1")
+        w.cell(rng.choice(("(incl. ISB, NvW en amendementen)", "Inclusief ISB en NvW", "(stand na amendementen)")))
+    for marker in dict.fromkeys(markers_used):  # the footnotes of the markers, under the table
+        if rng.random() < 0.7:
+            w.cell(f"{marker} {rng.choice(('Inclusief de loonbijstelling', 'Betreft een kasschuif', 'Exclusief ISB'))}")
+    if extras.table_after:
+        _mutation_table_after(rng, w, style)
+
+
+@dataclass(slots=True)
+class TableExtras:
+    """Layout options of one table in one cell per line that change no figure: hyphenated heading
+    words, a footnote digit glued to a heading with the footnote under the table, footnote
+    markers after amounts, a row of percentages after Uitgaven, dash bullets before regeling
+    labels, a mutation table after the budget table (kept as cells)."""
+
+    hyphenated: bool = False
+    heading_footnote: bool = False
+    value_markers: bool = False
+    percentage_row: bool = False
+    dash_bullets: bool = False
+    table_after: bool = False
+
+
+def random_extras(rng: random.Random) -> TableExtras:
+    return TableExtras(*(rng.random() < 0.12 for _ in range(6)))
+
+
+_HYPHENATIONS = (("Ontwerpbegroting", "Ontwerpbe-groting"), ("Vastgestelde", "Vastge-stelde"), ("amendementen", "amende-menten"), ("suppletoire", "supple-toire"))
+_VALUE_MARKERS = ("*", " *", "\u00b9", " 1)", " a)")
+
+
+def _marked_headings(rng: random.Random, cells: list[str], extras: TableExtras) -> list[str]:
+    """The heading cells with hyphenated words and a footnote digit glued to one text heading."""
+    cells = list(cells)
+    if extras.hyphenated:
+        for i, text in enumerate(cells):
+            for word, broken in _HYPHENATIONS:
+                if word in text and rng.random() < 0.7:
+                    cells[i] = text = text.replace(word, broken, 1)
+    if extras.heading_footnote:
+        # After a word, a formula number or a year: never a formula row cell or a bare year.
+        glued = [i for i, t in enumerate(cells) if re.search(r"(?:[^\W\d_]|\)|(?:19|20)\d\d)$", t) and " " in t]
+        if glued:
+            i = rng.choice(glued)
+            cells[i] += "1"
+        else:
+            extras.heading_footnote = False
+    return cells
+
+
+def _percentage_row(rng: random.Random, w: _Writer, n: int) -> None:
+    """'Waarvan juridisch verplicht' with a percentage in some columns: kept as cells, no line."""
+    w.cell(rng.choice(("Waarvan juridisch verplicht", "waarvan juridisch verplicht", "Juridisch verplicht (in %)")))
+    for col in range(n):
+        if col < 2 or rng.random() < 0.3:
+            w.cell(rng.choice(("100%", "100,00%", f"{rng.randint(40, 99)}%", "87,5 %")))
+        elif rng.random() < 0.5:
+            w.cell(_gap(rng))
+
+
+def _dash_bullets(rng: random.Random, tree: Tree) -> None:
+    """Regeling labels that start with a dash bullet ('– Overige inzet'), as some pages print them."""
+    if any(node.label.endswith(":") and node.level != "article" for node in tree.rows()):
+        return  # a name prefix ("Rijksbijdrage:") and its lower-case names print no bullets
+    bullet = rng.choice(("\u2013 ", "- ", "\u2012 "))
+    for node in tree.rows():
+        if node.level == "regeling" and node.code is None and not node.is_waarvan:
+            node.label = bullet + node.label
+
+
+def _mutation_table_after(rng: random.Random, w: _Writer, style: NumberStyle) -> None:
+    """A table of mutations after the budget table ("Bedragen x EUR 1.000"): no budget
+    consequence table, kept as cells."""
+    w.cell(rng.choice(("Bedragen x EUR 1.000", "Bedragen x \u20ac 1.000")))
+    w.cell("Omschrijving Uitgaven")
+    for heading in ("INZET", "OVERIGE INZET", "TOTAAL"):
+        w.cell(heading)
+    for _ in range(rng.randint(1, 3)):
+        w.cell(rng.choice(("Doorwerking ontvangsten", "Totaal beleidsmatige mutaties", "Bijstelling raming", "Kasschuif")))
+        value = rng.randint(-5000, 30000)
+        w.cell(style.number(value))
+        w.cell(_gap(rng))
+        w.cell(style.number(value))
 
 
 def _millions(cell: Cell, rng: random.Random) -> str:
@@ -1097,7 +1342,8 @@ def _render_pipe(tree: Tree, layout: Layout, style: NumberStyle, rng: random.Ran
             parts.extend([""] * (layout.n if rng.random() < 0.5 else 0))
             row.label_line = w.raw(" | ".join(parts) + " |")
             row.parts = parts
-            render.rows.append(row)
+            if not node.name_prefix:  # (no row of the tree: nothing a parse reports)
+                render.rows.append(row)
             continue
         cell_index: dict[int, int] = {}
         previous_blank = False
@@ -1244,6 +1490,8 @@ class PageSpec:
     flexibility: bool | None = None
     prose_chars: int = 600
     extra_tables: int = 0
+    structure: str | None = None  # one of STRUCTURES for a budget tree
+    cut: bool | None = None  # the text ends inside the (cell per line) budget table
 
 
 def render_page(
@@ -1257,8 +1505,10 @@ def render_page(
     flexibility: bool = False,
     prose_chars: int = 600,
     more: list[tuple[Tree, Layout]] | None = None,
+    cut: bool = False,
 ) -> GeneratedPage:
-    """A whole page: boilerplate, heading, prose, the table(s), maybe a flexibility table, footer."""
+    """A whole page: boilerplate, heading, prose, the table(s), maybe a flexibility table, footer.
+    `cut`: the text ends inside the first table (a page copied in part), which must be refused."""
     w = _Writer(rng)
     boilerplate = rng.random() < 0.85
     if boilerplate:
@@ -1275,6 +1525,9 @@ def render_page(
     tables: list[TableRender] = []
     number = rng.randint(1, 40)
     tables.append(render_table(tree, layout, shape, rng, w, number=number, caption=caption))
+    if cut and _cut_inside(tables[0], w, rng):
+        more, flexibility, boilerplate = [], False, False
+        prose_chars = -1
     for extra_tree, extra_layout in more or []:
         write_prose(rng, w, 200)
         number += 1
@@ -1285,7 +1538,8 @@ def render_page(
         if rng.random() < 0.7:
             w.cell("Juridisch verplicht")
     explained = [f"{n.code} {n.label}" if n.code else n.label for n in tree.rows() if n.level in ("sub_article", "instrument")][:6]
-    write_prose(rng, w, max(200, prose_chars // 2), headings=explained)
+    if prose_chars >= 0:
+        write_prose(rng, w, max(200, prose_chars // 2), headings=explained)
     if boilerplate:
         w.cell("Licence")
     chapter = rng.choice(_FUNDS) if layout.fund else rng.choice(_CHAPTERS)
@@ -1300,18 +1554,38 @@ def render_page(
     return GeneratedPage(name, manifest, w.lines, tables, newline)
 
 
+def _cut_inside(render: TableRender, w: _Writer, rng: random.Random) -> bool:
+    """End the text inside the rendered table: after the label and some (not all) values of a row
+    after the first two. The table must then be refused. False: no row to cut in (not cut)."""
+    if render.shape != "cell_per_line" or render.expected.status != "loaded":
+        return False
+    rows = [r for r in render.rows[2:] if r.value_at]
+    if not rows:
+        return False
+    row = rng.choice(rows)
+    value_lines = sorted(line for line, _ in row.value_at.values())
+    keep = rng.randrange(len(value_lines))
+    last = value_lines[keep - 1] if keep else row.label_line
+    del w.lines[last + 1 :]
+    render.expected.status, render.expected.reason = "rejected", "ends inside the table"
+    render.expected.rows, render.expected.columns = [], []
+    render.last_line = len(w.lines)
+    return True
+
+
 def random_page(rng: random.Random, spec: PageSpec | None = None) -> GeneratedPage:
     """A random page following `spec` (random choices where it leaves them open)."""
     spec = spec or PageSpec()
     layout = random_layout(rng, spec.layout, spec.year)
     shape = spec.shape or rng.choices(SHAPES, (14, 5, 1, 1))[0]
-    tree = random_tree(rng, layout, kind=spec.kind, size=spec.size)
+    tree = random_tree(rng, layout, kind=spec.kind, size=spec.size, structure=spec.structure)
     caption = spec.caption if spec.caption is not None else rng.random() < (0.5 if shape == "pipe" else 0.85)
     flexibility = spec.flexibility if spec.flexibility is not None else rng.random() < 0.3
     more = []
     for _ in range(spec.extra_tables):
         more.append((random_tree(rng, layout, kind="apparaat" if rng.random() < 0.5 else "budget", size=spec.size), layout))
-    return render_page(tree, layout, shape, rng, caption=caption, flexibility=flexibility, prose_chars=spec.prose_chars, more=more)
+    cut = spec.cut if spec.cut is not None else rng.random() < 0.03
+    return render_page(tree, layout, shape, rng, caption=caption, flexibility=flexibility, prose_chars=spec.prose_chars, more=more, cut=cut)
 
 
 def realistic_page(rng: random.Random, target_bytes: int = 45_000) -> GeneratedPage:

@@ -17,6 +17,8 @@ Kinds (`MUTATION_KINDS`):
              decimal comma
   truncate   the table cut off after some value cell
   change     a value changed by more than the tolerance of a check that sees it
+  footnote   a footnote marker printed after a value ("0*", "1.347 *", "1.347¹", "1.347 1)",
+             "1.347 a)") or in a cell of its own: the original numbers load, or the table is refused
 
 What no check can see is listed in docs/mutations.md and built by the `undetectable_*` functions
 below, whose mutants load (with the changed numbers): a documented limitation, not a bug.
@@ -46,7 +48,7 @@ from pipeline.testing.generator import (
     tolerance,
 )
 
-MUTATION_KINDS = ("drop", "duplicate", "garble", "truncate", "change")
+MUTATION_KINDS = ("drop", "duplicate", "garble", "truncate", "change", "footnote")
 OK_REJECTED, OK_ORIGINAL, MUTANT_WRONG = "rejected", "original", "wrong"
 
 
@@ -85,7 +87,8 @@ def consistent(
     overrides = overrides or {}
     removed = removed or set()
     layout = table.layout
-    present = [n for n in table.tree.rows() if id(n) not in removed]
+    # (a name prefix such as "Rijksbijdrage:" is no row of the tree)
+    present = [n for n in table.tree.rows() if id(n) not in removed and not n.name_prefix]
     added: dict[int, list[Node]] = {}
     if extra is not None:
         added[id(extra[0])] = [extra[1]]
@@ -181,7 +184,7 @@ def detectable(
         return True  # more values than columns
     readable = _readings(pattern, values, layout)
     node = row.node
-    if (node.parent is None or node.is_waarvan) and len(readable) > 1 and id(node) not in removed:
+    if (node.parent is None or (node.is_waarvan and not node.split)) and len(readable) > 1 and id(node) not in removed:
         return True  # a total or breakdown row must be placed by its gaps and identities alone
     if not split or not any(t is not None for t in split):
         return not any(consistent(table, {id(node): cells}, removed) for cells in readable)
@@ -407,12 +410,29 @@ def _mutant_change(page: GeneratedPage, index: int, table: TableRender, row: Row
     return Mutant("change", f"cell {col + 1} of {row.node.label!r}: {old} -> {new}", lines, page.newline, index)
 
 
+FOOTNOTE_MARKERS = ("*", " *", "**", "\u00b9", "\u00b2", " 1)", " 2)", " a)", " b)")
+
+
+def _mutant_footnote(page: GeneratedPage, index: int, table: TableRender, row: RowRender, rng: random.Random) -> Mutant | None:
+    """Not damage but a marker: the value must still read as itself (or the table be refused).
+    One in four markers stands in a cell of its own after the value."""
+    col = rng.choice(sorted(row.value_at))
+    token = _token(page, table, row, col)
+    if not re.search(r"\d\s*$", token):
+        return None  # pm, nihil, '...': a marker goes after an amount
+    marker = rng.choice(FOOTNOTE_MARKERS)
+    new = [token, marker.strip()] if rng.random() < 0.25 else [token.rstrip() + marker]
+    lines = _edit(page, table, row, col, new)
+    return Mutant("footnote", f"footnote marker after cell {col + 1} of {row.node.label!r}: {' / '.join(new)!r}", lines, page.newline, index)
+
+
 _MAKERS = {
     "drop": _mutant_drop,
     "duplicate": _mutant_duplicate,
     "garble": _mutant_garble,
     "truncate": _mutant_truncate,
     "change": _mutant_change,
+    "footnote": _mutant_footnote,
 }
 
 
@@ -622,7 +642,7 @@ def undetectable_dropped_code(page: GeneratedPage, rng: random.Random) -> Mutant
         assert table.tree is not None
         for position, row in enumerate(table.rows):
             node = row.node
-            first = node.parent is not None and node.parent.parent is None and node.parent.children[0] is node
+            first = node.parent is not None and node.parent.parent is None and node.parent.children[:1] == [node]
             if not first or node.level != "sub_article" or node.code is None or row.parts is not None or not node.printed:
                 continue
             if node.zero or all(v == 0 for v in node.values) or page.lines[row.label_line - 2] != node.code:

@@ -1,0 +1,72 @@
+"""The checks that prove the numbers of a new warehouse before it is served.
+
+They re-prove, in SQL over the new file, what the parser enforced while reading (a second,
+independent implementation of the same rules), and that every table still matches its pandera
+model. Any row they return is a bug to look at; a failing one keeps the previous warehouse
+served (pipeline/defs/warehouse.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from pipeline.core.schemas import validate
+from pipeline.sql import sql_text
+from pipeline.store.catalog import Table
+from pipeline.store.ddl import create_table_sql
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    name: str
+    table: str  # the published table it checks
+    sql_file: str  # returns the violating rows
+    description: str
+
+
+SQL_CHECKS = (
+    SqlCheck("parents_equal_sum_of_children", "fact_budget_amount", "check_parent_sums.sql",
+             "Every parent line equals the sum of its additive children in every column, within max(1, n/2)."),
+    SqlCheck("column_identities_hold", "table_column_identity", "check_column_identities.sql",
+             "Stand = previous stand + mutaties and verschil = realisatie - begroting, wherever all terms are printed."),
+    SqlCheck("flexibility_shares_add_up", "fact_budget_flexibility", "check_flexibility_shares.sql",
+             "The flexibility categories of each article and year add up to 100% (within 1 point of rounding)."),
+)
+
+
+def violations(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> pd.DataFrame:
+    return con.execute(sql_text(check.sql_file)).df()
+
+
+def model_violations(con: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
+    """How the table in the file differs from its model: its columns and SQL types, in order,
+    then its rows (pandera's report)."""
+    # The model's DDL in a scratch table: DuckDB spells both sides' types the same way.
+    scratch = f"model_of_{table.name}"
+    con.execute(create_table_sql(scratch, table.model).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+    try:
+        declared, actual = (
+            con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ? ORDER BY column_index",
+                [database, name],
+            ).fetchall()
+            for database, name in (("temp", scratch), (con.execute("SELECT current_database()").fetchone()[0], table.name))
+        )
+    finally:
+        con.execute(f"DROP TABLE temp.{scratch}")
+    problems = [f"columns {actual} differ from the model's {declared}"] if actual != declared else []
+    if not problems:
+        try:
+            validate(table.model, con.execute(f"SELECT * FROM {table.name}").df())
+        except Exception as error:  # pandera's report names the failing column and check
+            problems.append(str(error).splitlines()[0])
+    return problems
+
+
+def pages_refused(con: duckdb.DuckDBPyConnection) -> int:
+    """Page files refused whole (not read, or a second version of a loaded page)."""
+    return con.execute("SELECT count(DISTINCT source_file) FROM load_rejections WHERE table_id IS NULL").fetchone()[0]
+

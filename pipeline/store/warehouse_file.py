@@ -1,0 +1,111 @@
+"""Make a complete warehouse file from staging, in SQL: every registered table (catalog.py)
+loaded or computed, the views and stored macros made, every table, view and column commented from its model.
+
+The file is written in the oldest DuckDB storage format that holds what it uses
+(STORAGE_VERSION), so BI tools whose drivers ship an older DuckDB (the 1.4 LTS line) open it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from pipeline.core.schemas import columns_of
+from pipeline.sql import sql_text
+from pipeline.store import staging
+from pipeline.store.catalog import MACROS, TABLES, VIEWS, Table, View
+from pipeline.store.connections import duckdb_config, waiting_for_lock
+from pipeline.store.ddl import comment_sql, create_table_sql, quote, view_comment_sql
+from pipeline.store.hooks import pause
+
+# DuckDB 1.0 reads this format and every later version does: nothing the warehouse uses needs
+# a newer one (a test opens the file with DuckDB 1.4).
+STORAGE_VERSION = "v1.0.0"
+YEAR_COLUMNS_MARKER = "/*year columns*/"
+YEAR_COLUMN = re.compile(r"y\d{4}")
+
+
+def is_motherduck(path: str | Path) -> bool:
+    return str(path).startswith("md:")
+
+
+def connect_new(target: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(target), config={**duckdb_config(), "storage_compatibility_version": STORAGE_VERSION})
+
+
+def build(con: duckdb.DuckDBPyConnection, staging_path: str) -> dict[str, int]:
+    """Load every table and make every view in the new warehouse `con` (the staging database is
+    attached as `staging` until `detach_staging`); returns each table's row count."""
+    attach_staging(con, staging_path)
+    counts = {}
+    for macro in MACROS:
+        if not macro.deps:  # a table's SQL may call it
+            con.execute(sql_text(macro.sql_file))
+    for table in TABLES:
+        con.execute(create_table_sql(table.name, table.model))
+        _load(con, table)
+        counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+    pause("mid_load")  # test-only (pipeline.store.hooks)
+    for view in VIEWS:
+        create_view(con, view)
+    for macro in MACROS:
+        if macro.deps:  # bound to the tables and views it reads when created
+            con.execute(sql_text(macro.sql_file))
+    for table in TABLES:
+        for statement in comment_sql(table.name, table.model):
+            con.execute(statement)
+    return counts
+
+
+def _load(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    if table.sql is not None:
+        con.execute(sql_text(table.sql))
+    elif table.frame is not None:
+        con.register("incoming_frame", table.frame(con))
+        try:
+            con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM incoming_frame")
+        finally:
+            con.unregister("incoming_frame")
+    else:
+        columns = ", ".join(columns_of(table.model))
+        con.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM staging.{table.name} ORDER BY {table.order_by}")
+
+
+def create_view(con: duckdb.DuckDBPyConnection, view: View) -> None:
+    """CREATE the view, with the COMMENTs on it and its columns."""
+    sql = sql_text(view.sql_file)
+    if YEAR_COLUMNS_MARKER in sql:
+        columns = "\n    ".join(
+            f", max(v.amount_thousand_eur) FILTER (WHERE v.fiscal_year = {int(c[1:])}) AS {c}" for c in _year_columns(con)
+        )
+        sql = sql.replace(YEAR_COLUMNS_MARKER, columns)
+    con.execute(sql)
+    for statement in view_comment_sql(view.name, view.model, columns_of_relation(con, view.name)):
+        con.execute(statement)
+
+
+def _year_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """budget_by_year's year columns: one per fiscal year of a figure with a phase."""
+    return [f"y{int(year)}" for (year,) in con.execute(
+        "SELECT DISTINCT fiscal_year FROM fact_budget_amount WHERE fdp_phase IS NOT NULL AND fiscal_year IS NOT NULL ORDER BY 1"
+    ).fetchall()]
+
+
+def columns_of_relation(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [r[0] for r in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
+
+
+def attach_staging(con: duckdb.DuckDBPyConnection, staging_path: str) -> None:
+    """Attach staging read-only, waiting while another process writes it (outside Dagster's pool).
+    With no staging database yet (no page ever staged) an empty one is made: an empty warehouse."""
+    if not is_motherduck(staging_path) and not Path(staging_path).exists():
+        Path(staging_path).parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(staging_path) as empty:
+            staging.ensure_schema(empty)
+    waiting_for_lock(lambda: con.execute(f"ATTACH {quote(staging_path)} AS staging (READ_ONLY)"))
+
+
+def detach_staging(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DETACH staging")
