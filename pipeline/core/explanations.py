@@ -1,7 +1,8 @@
 """The words of a budget page: explanation sections linked to the lines they explain, the
 per-instrument commitment shares of the flexibility prose, and citations of parliamentary papers
-(the search index is made from the sections in SQL: pipeline/sql/explanation_term.sql). Pure:
-page text, its tables and its parsed lines in, records out.
+(the search index is made from the sections in SQL: pipeline/sql/explanation_term.sql, with the
+stored macro of pipeline/sql/dutch_stem.sql). Pure: page text, its tables and its parsed lines
+in, records out.
 
 A page's prose is everything outside its tables. Each non-empty text line is a block: a heading
 (short, no closing punctuation) or a paragraph. A heading opens a section; its paragraphs are the
@@ -33,7 +34,8 @@ FUZZY_MARGIN = 0.05  # the best line must beat the runner-up by this much, else 
 
 _ARTICLE_HEADING_RE = re.compile(r"^(?:\d{1,2}\.\d{1,3}\.?\s+)?(?:beleids|niet-beleids)?artikel\s+\d{1,3}[a-z]?\b(?!\.\d)", re.IGNORECASE)
 _LETTER_RE = re.compile(r"[^\W\d_]")
-_SUB_ARTICLE_HEADING_RE = re.compile(r"^(\d{1,3}\.\d{1,3})\.?\s+(\S.*)$")
+# "7.1 Naam", "7.1. Naam", or a code local to the article's table ("1. Naam", printed so there).
+_SUB_ARTICLE_HEADING_RE = re.compile(r"^(\d{1,3}\.\d{1,3}|\d{1,3}\.(?=\s))\.?\s+(\S.*)$")
 _BULLET_RE = re.compile(r"^(?:[•·▪◦*]|-\s|–\s|\d+[.)]\s+\S.*[.;:]$)")
 _END_OF_SENTENCE = (".", ":", ";", "?", "!", ",")
 # "Het budget is voor 56% juridisch verplicht", "voor 12,5 procent bestuurlijk gebonden".
@@ -139,9 +141,10 @@ class _Block:
 
 
 def _table_end(table: RawTable) -> int:
-    """The last line that is part of the table: its last cell with a value (a table reads a prose
-    heading after it as a row label without values)."""
+    """The last line that is part of the table: its last cell with a value or its last footnote
+    (a table reads a prose heading after it as a row label without values)."""
     ends = [tok.line for tok in table.body if tok.kind not in (LABEL, GAP)]
+    ends += [tok.line for footnote in table.footnotes for tok in footnote.cells]
     return max(ends) if ends else table.last_line
 
 
@@ -374,7 +377,7 @@ def _open_section(block: _Block, place: _Place, index: _Lines, page: PageIdentit
     if _ARTICLE_HEADING_RE.match(heading):
         place.__init__(article_heading=heading, flexibility=False)
         return _section(page, ordinal, place.path(), block.line, None, None, None, "the article as a whole, not one line")
-    if sub and (sub.group(1).split(".")[0] == page.article_code or
+    if sub and (not sub.group(1).endswith(".") and sub.group(1).split(".")[0] == page.article_code or
                 any(line["printed_code"] == sub.group(1) for line in index.sub_articles)):
         code = sub.group(1)
         place.__init__(article_heading=place.article_heading, sub_heading=heading, sub_code=code)
