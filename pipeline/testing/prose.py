@@ -33,7 +33,7 @@ class KnownSection:
     sub_article_code: str | None  # the artikelonderdeel it is under (its code; None when uncoded)
     sub_article: str | None  # the artikelonderdeel's label
     instrument: str | None  # canonical name of the instrument it is under
-    label: str | None  # the label (as the parser reports it) of the line it explains; topics: the regeling's
+    label: str | None  # the line's label as the parser reports it (regelingen: as printed, without a name prefix); topics: the regeling's
 
 
 def respell(label: str, rng: random.Random) -> str:
@@ -94,8 +94,10 @@ def add_explanations(page: GeneratedPage, rng: random.Random) -> list[KnownSecti
             if not regelingen:
                 write(_paragraph(rng))
             for regeling in regelingen:
+                if regeling.name_prefix:  # "Rijksbijdrage:" is no line: the names after it are
+                    continue
                 label = display(regeling.label)
-                heading = respell(label, rng)
+                heading = respell(label.lstrip("-\u2013 "), rng)  # a table's dash bullet is no part of a heading
                 known.append(KnownSection(write(heading), heading, REGELING, sub_code, sub_label, canonical, label))
                 write(_paragraph(rng))
                 if rng.random() < 0.3:
@@ -104,7 +106,7 @@ def add_explanations(page: GeneratedPage, rng: random.Random) -> list[KnownSecti
                         topic = rng.choice(topics)
                         known.append(KnownSection(write(topic), topic, TOPIC, sub_code, sub_label, canonical, label))
                         write(_paragraph(rng))
-            others = [n for n, owner in all_regelingen if owner is not instrument]
+            others = [n for n, owner in all_regelingen if owner is not instrument and not n.name_prefix]
             if regelingen and others and rng.random() < 0.3:
                 trap = display(rng.choice(others).label)
                 known.append(KnownSection(write(trap), trap, TRAP, sub_code, sub_label, canonical, None))
