@@ -352,11 +352,11 @@ def test_a_manifest_problem_is_reported_once_per_build_and_follows_its_row(tmp_p
     build_again()
     abc = [(SEED, "manifest.csv line 2: budget_year 'abc' is not a year; left out, the page's address or text gives it")]
     assert manifest_warnings() == abc
-    assert "pages parsed: 0" in build_again()  # nothing changed: nothing parsed, nothing repeated
+    assert "this run: 0 page(s) parsed" in build_again()  # nothing changed: nothing parsed, nothing repeated
     assert manifest_warnings() == abc
     # Another wrong value in the row, the file untouched: the page is parsed again and says so.
     (sources / MANIFEST).write_text(f"{HEADER}\n{SEED},,VII,abd,OWB,7\n", encoding="utf-8")
-    assert "pages parsed: 1" in build_again()
+    assert "this run: 1 page(s) parsed" in build_again()
     assert manifest_warnings() == [(SEED, "manifest.csv line 2: budget_year 'abd' is not a year; left out, the page's address or text gives it")]
     # A header without `file`: one rejection of the manifest; the pages load from their text.
     (sources / MANIFEST).write_text(f"name,budget_year\n{SEED},2024\n", encoding="utf-8")

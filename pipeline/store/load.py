@@ -62,8 +62,11 @@ def load_pages(sources: Path, connect: Connect, *, force: Iterable[str] = ()) ->
         known_hashes = staging.known_hashes(con)
     manifest = documents.read_manifest(sources)
     pages = documents.scan(sources, manifest, known_hashes)
-    report = LoadReport(pages=len(pages), bytes=sum(p.size_bytes for p in pages))
-    report.not_in_manifest = [p.key for p in pages if p.key not in manifest]
+    # The manifest is scanned like a page when it has problems of its own (they are refused in
+    # its name), but it is no page: the counts are of page files.
+    page_files = [p for p in pages if p.key != documents.MANIFEST]
+    report = LoadReport(pages=len(page_files), bytes=sum(p.size_bytes for p in page_files))
+    report.not_in_manifest = [p.key for p in page_files if p.key not in manifest]
     staged = {r.source_file: r for r in registry.itertuples(index=False)}
     on_disk = {p.key for p in pages}
     gone = sorted(k for k in staged if k not in on_disk)
@@ -72,7 +75,9 @@ def load_pages(sources: Path, connect: Connect, *, force: Iterable[str] = ()) ->
     # A duplicate is looked at again whenever the page it repeats changes.
     changed |= {k for k, r in staged.items() if k in on_disk and r.duplicate_of in changed}
     todo = [p for p in pages if p.key in changed]
-    report.parsed, report.unchanged, report.removed = len(todo), len(pages) - len(todo), len(gone)
+    parsed_files = sum(1 for p in todo if p.key != documents.MANIFEST)
+    report.parsed, report.unchanged = parsed_files, len(page_files) - parsed_files
+    report.removed = sum(1 for key in gone if key != documents.MANIFEST)
     known = {
         r.document_id: (r.source_file, r.sha256)
         for r in staged.values()
