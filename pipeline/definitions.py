@@ -8,6 +8,7 @@ import dagster as dg
 
 from pipeline.defs.assets import source_pages
 from pipeline.defs.jobs import build_warehouse
+from pipeline.defs.report import budget_report
 from pipeline.defs.resources import paths_from_env
 from pipeline.defs.sensors import sources_sensor
 from pipeline.defs.warehouse import budget_warehouse
@@ -37,7 +38,7 @@ def executor_from_env() -> dg.ExecutorDefinition:
 
 def make_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[source_pages, budget_warehouse],
+        assets=[source_pages, budget_warehouse, budget_report],
         jobs=[build_warehouse],
         sensors=[sources_sensor],
         resources={"budget_paths": paths_from_env()},

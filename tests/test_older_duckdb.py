@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import ROOT
 from warehouse_support import analyst_warehouse  # noqa: F401  (a fixture)
 
-from pipeline.store.catalog import TABLE_NAMES, VIEW_NAMES
+from pipeline.store.catalog import MACRO_NAMES, TABLE_NAMES, VIEW_NAMES
 
 # Prepared by the README's first command (a DuckDB 1.4 of its own, beside .venv).
 DUCKDB_14 = ROOT / ".venv-duckdb14" / "bin" / "python"
@@ -34,7 +34,10 @@ for name, kind in macros:  # a macro's body must bind in this version: call it w
     ).fetchone()[0]
     args = ", ".join("NULL" for _ in params)
     con.execute(f"SELECT * FROM {name}({args})" if kind == "table_macro" else f"SELECT {name}({args})").fetchall()
-print(json.dumps({"version": duckdb.__version__, "counts": counts, "macros": sorted(m for m, _ in macros)}))
+search = con.execute(
+    "SELECT document_id, line_id, label, amount_thousand_eur FROM search_budget('klokkenluiders') ORDER BY document_id, line_id"
+).fetchall()
+print(json.dumps({"version": duckdb.__version__, "counts": counts, "macros": sorted(m for m, _ in macros), "search": search}))
 """
 
 
@@ -54,5 +57,11 @@ def test_duckdb_1_4_opens_the_warehouse_read_only_and_queries_every_table_view_a
                 "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal"
             ).fetchall()
         }
+        search = con.execute(
+            "SELECT document_id, line_id, label, amount_thousand_eur FROM search_budget('klokkenluiders') ORDER BY document_id, line_id"
+        ).fetchall()
     assert report["counts"] == expected and expected["fact_budget_amount"] > 0
     assert set(TABLE_NAMES) | set(VIEW_NAMES) <= set(expected)
+    # Every registered macro is stored, and the search answers in 1.4 as in the pipeline's DuckDB.
+    assert set(MACRO_NAMES) <= set(report["macros"])
+    assert [tuple(row) for row in report["search"]] == search and search

@@ -49,12 +49,14 @@ def warehouse(built: tuple[Path, dg.ExecuteInProcessResult]) -> Path:
 def test_the_asset_graph_is_the_lineage_from_pages_to_every_table_and_view() -> None:
     graph = make_definitions().resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {"source_pages", "budget_warehouse", *TABLE_NAMES, *VIEW_NAMES}
+    assert keys == {"source_pages", "budget_warehouse", "budget_report", *TABLE_NAMES, *VIEW_NAMES}
     upstream = lambda name: {k.to_user_string() for k in graph.get(dg.AssetKey(name)).parent_keys}  # noqa: E731
     assert upstream("dim_document") == {"source_pages"}
     assert "dim_budget_line" in upstream("fact_budget_amount")
     assert "budget_vintages" in upstream("budget_by_year")
     assert upstream("budget_warehouse") == {*TABLE_NAMES, *VIEW_NAMES}
+    assert "budget_warehouse" in upstream("budget_report")  # written into the served exports
+    assert {"budget_explanation", "dim_document"} <= upstream("explanation_term") | upstream("budget_explanation")
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert ("fact_budget_amount", "parents_equal_sum_of_children") in checks
     assert ("table_column_identity", "column_identities_hold") in checks

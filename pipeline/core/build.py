@@ -24,16 +24,20 @@ from pandas.api.types import infer_dtype
 
 from pipeline.core import tables as tables_module
 from pipeline.core.documents import MANIFEST, Unreadable, fingerprint, resolve_identity
+from pipeline.core.explanations import explain_page
 from pipeline.core.fdp import FDP_PHASE_BY_KIND
 from pipeline.core.metadata import ManifestRow, PageIdentity, stable_id
 from pipeline.core.parse import REJECTED, PageResult, parse_page
 from pipeline.core.schemas import (
+    BudgetExplanation,
     DimDocument,
     DimTable,
     FactBudgetAmount,
     FactBudgetFlexibility,
+    FactInstrumentCommitment,
     LoadRejection,
     LoadWarning,
+    ParliamentaryPaperCitation,
     SourceFile,
     StagedBudgetLine,
     TableCell,
@@ -56,6 +60,9 @@ FRAME_MODELS = {
     "load_rejections": LoadRejection,
     "load_warnings": LoadWarning,
     "source_file": SourceFile,
+    "budget_explanation": BudgetExplanation,
+    "fact_instrument_commitment": FactInstrumentCommitment,
+    "parliamentary_paper_citation": ParliamentaryPaperCitation,
 }
 # Frames whose rows belong to one table (quarantined together when one row is invalid).
 PER_TABLE_FRAMES = ("table_footnote", "stg_budget_line", "fact_budget_amount", "fact_budget_flexibility", "table_column_identity")
@@ -152,6 +159,7 @@ def _parse_source(key: str, data: bytes | Unreadable, manifest: ManifestRow | No
     found = tables_module.find_tables(text)
     page = resolve_identity(key, text, manifest, found)
     result = parse_page(text, page, found)
+    _explain(text, found[0], page, result)
     notes += [(message.split(" ", 1)[0], message) for message in page.warnings]
     result.warnings[:0] = _warnings(page, notes)
     return ParsedPage(key, sha, page, result, size)
@@ -184,6 +192,16 @@ def _refused(key: str, sha: str, size: int, page: PageIdentity, reasons: list[st
 
 def _warnings(page: PageIdentity, notes: list[tuple[str, str]]) -> list[dict]:
     return [{"document_id": page.document_id, "source_file": page.file, "field": column, "message": message} for column, message in notes]
+
+
+def _explain(text: str, tables: list, page: PageIdentity, result: PageResult) -> None:
+    """The page's prose: explanation sections linked to the lines just parsed, commitment shares
+    and citations (pipeline.core.explanations)."""
+    words = explain_page(text, tables, result.lines, page)
+    result.explanations = words.sections
+    result.instrument_commitments = words.commitments
+    result.paper_citations = words.citations
+    result.warnings.extend(words.warnings)
 
 
 def _page_rejection(page: PageIdentity, reason: str, *, stage: str) -> dict:
@@ -321,6 +339,9 @@ RESULT_PARTS = (
     ("identities", "table_column_identity"),
     ("rejections", "load_rejections"),
     ("warnings", "load_warnings"),
+    ("explanations", "budget_explanation"),
+    ("instrument_commitments", "fact_instrument_commitment"),
+    ("paper_citations", "parliamentary_paper_citation"),
 )
 RESULT_INDEX = {attribute: index for index, (attribute, _name) in enumerate(RESULT_PARTS)}
 FRAME_COLUMNS = {name: tuple(columns_of(model)) for name, model in FRAME_MODELS.items()}

@@ -66,6 +66,10 @@ class PageResult:
     rejections: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     derived_budget_year: int | None = None
+    # The page's words (pipeline.core.explanations), filled in by build.parse_source.
+    explanations: list[dict] = field(default_factory=list)
+    instrument_commitments: list[dict] = field(default_factory=list)
+    paper_citations: list[dict] = field(default_factory=list)
 
 
 class TableRejected(Exception):

@@ -716,3 +716,94 @@ def _passes(check, data) -> bool:
         if isinstance(output, (bool, np.bool_)):
             return bool(output)
     return bool(check(data).check_passed)
+
+
+# The words of the pages (pipeline.core.explanations): explanations, commitment shares, citations
+# and the search index.
+
+LINK_METHODS = ("exact", "normalised", "fuzzy", "topic")
+
+
+class BudgetExplanation(pa.DataFrameModel):
+    """One row per section of a page's prose (a heading and its paragraphs), linked to the budget line of the same document it explains, or unlinked with the reason."""
+
+    explanation_id: Series[str] = col("Key of the section: '<document_id>-e<section_number>'.", "VARCHAR", unique=True)
+    document_id: Series[str] = col("The document the section is printed in.", "VARCHAR")
+    section_number: Series[int] = col("1-based order of the section in the document's prose.", "INTEGER", ge=1)
+    heading_path: Series[str] = col("The headings above and of the section, joined by ' > ': artikelonderdeel > instrument > regeling > topic, as printed (flexibility sections: 'Geschatte budgetflexibiliteit > category > instrument').", "VARCHAR")
+    heading: Series[str] = col("The section's own heading as printed (the last part of heading_path).", "VARCHAR")
+    text: Series[str] = col("The section's paragraphs as printed, separated by blank lines; empty for a heading followed directly by another.", "VARCHAR")
+    first_source_line: Series[int] = col("1-based line of the section's heading in the source file.", "INTEGER", ge=1)
+    last_source_line: Series[int] = col("1-based line of the section's last paragraph (its heading's line when it has none).", "INTEGER", ge=1)
+    line_id: Series[str] = col("The budget line (dim_budget_line) the section explains: always a line of the same document, under the same artikelonderdeel and instrument; empty when it explains none (see unmatched_reason).", "VARCHAR", nullable=True)
+    link_method: Series[str] = col("How the heading was linked: exact (the printed label), normalised (equal once case, accents, dashes and punctuation are folded), fuzzy (similar: see link_score), topic (a subheading inside a regeling's or artikelonderdeel's text, linked to that line); empty when unlinked.", "VARCHAR", nullable=True, isin=list(LINK_METHODS))
+    link_score: Series[float] = col("Similarity of heading and label, 0..1 (1 for exact and normalised links); empty for topic links and unlinked sections.", "DOUBLE", nullable=True, ge=0, le=1)
+    unmatched_reason: Series[str] = col("Why the section is linked to no line (the article as a whole, budget flexibility, no similar line under its instrument ...); empty when linked.", "VARCHAR", nullable=True)
+
+
+class FactInstrumentCommitment(pa.DataFrameModel):
+    """Per-instrument shares of the budget flexibility prose ('Bijdrage aan ZBO/RWT's: Het budget is voor 56% juridisch verplicht'): join on (document_id, instrument) to every line of the instrument in the document."""
+
+    document_id: Series[str] = col("The document whose flexibility text prints the share.", "VARCHAR")
+    article_code: Series[str] = col("Article the share is for.", "VARCHAR", nullable=True)
+    instrument: Series[str] = col("The instrument as the document's table spells it (dim_budget_line.instrument, canonical); empty when the text names no instrument of the table (a load warning says so).", "VARCHAR", nullable=True)
+    printed_instrument: Series[str] = col("The instrument as the flexibility text prints it ('Bijdrage aan ZBO/RWT's').", "VARCHAR")
+    fiscal_year: Series[pd.Int64Dtype] = col("Year the share is for: the document's budget year.", "INTEGER", nullable=True, ge=1990, le=2100)
+    category: Series[str] = col("Flexibility category of the share (normalised as in fact_budget_flexibility): usually juridisch verplicht.", "VARCHAR")
+    share_pct: Series[float] = col("Share of the instrument's budget in the category, in percent as printed.", "DOUBLE", ge=0, le=100)
+    source_line: Series[int] = col("1-based line of the sentence with the share in the source file.", "INTEGER", ge=1)
+
+
+class ParliamentaryPaperCitation(pa.DataFrameModel):
+    """Link table: which explanation section cites which parliamentary paper ('Kamerstukken II 2021/22, 26643, nr. 842'); one row per citation."""
+
+    document_id: Series[str] = col("The document the citation is printed in.", "VARCHAR")
+    explanation_id: Series[str] = col("The citing section (budget_explanation).", "VARCHAR")
+    paper_id: Series[str] = col("The paper cited (dim_parliamentary_paper): a hash of dossier and number.", "VARCHAR")
+    chamber: Series[str] = col("Tweede Kamer (Kamerstukken II) or Eerste Kamer (Kamerstukken I); empty when the citation does not say.", "VARCHAR", nullable=True, isin=["Tweede Kamer", "Eerste Kamer"])
+    session_year: Series[str] = col("Parliamentary session as 'YYYY-YYYY' (printed '2021/22'); empty when not printed.", "VARCHAR", nullable=True)
+    dossier_number: Series[str] = col("Kamerstuk dossier number ('26643', with a chapter suffix such as '36200-VII' when printed).", "VARCHAR")
+    paper_number: Series[int] = col("Number of the paper within the dossier (nr.).", "INTEGER", ge=0)
+    cited_text: Series[str] = col("The citation as printed (whitespace folded).", "VARCHAR")
+    source_line: Series[int] = col("1-based line of the citation in the source file.", "INTEGER", ge=1)
+
+
+class ExplanationTerm(pa.DataFrameModel):
+    """Search index of the explanations (internal to search_budget): per document and budget line, the words of the sections that explain it (headings and texts), case and accents folded, with their stem."""
+
+    document_id: Series[str] = col("The document of the explanations.", "VARCHAR")
+    line_id: Series[str] = col("The budget line the explanations explain (budget_explanation.line_id).", "VARCHAR")
+    word: Series[str] = col("The word, lower case without accents.", "VARCHAR")
+    stem: Series[str] = col("The word's stem (a light Dutch suffix stemmer: 'klokkenluiders' -> 'klokkenluider').", "VARCHAR")
+    occurrences: Series[int] = col("How often the word occurs in the line's explanations.", "INTEGER", ge=1)
+
+
+TABLE_MODELS["budget_explanation"] = BudgetExplanation
+TABLE_MODELS["fact_instrument_commitment"] = FactInstrumentCommitment
+TABLE_MODELS["parliamentary_paper_citation"] = ParliamentaryPaperCitation
+TABLE_MODELS["explanation_term"] = ExplanationTerm
+
+
+class DimParliamentaryPaper(pa.DataFrameModel):
+    """One row per parliamentary paper (Kamerstuk) any explanation cites; the citing sections are in parliamentary_paper_citation."""
+
+    paper_id: Series[str] = ref(ParliamentaryPaperCitation, "paper_id", "Key of the paper: a hash of dossier and number.")
+    chamber: Series[str] = ref(ParliamentaryPaperCitation, "chamber", "Tweede Kamer or Eerste Kamer, as the citations say; empty when none says.")
+    session_year: Series[str] = ref(ParliamentaryPaperCitation, "session_year", "Parliamentary session 'YYYY-YYYY' as the citations print it; empty when none does.")
+    dossier_number: Series[str] = ref(ParliamentaryPaperCitation, "dossier_number")
+    paper_number: Series[int] = ref(ParliamentaryPaperCitation, "paper_number")
+    reference: Series[str] = col("The paper in the usual notation: 'Kamerstukken II 2021/22, 26643, nr. 842'.", "VARCHAR")
+    citing_sections: Series[int] = col("How many explanation sections cite it.", "BIGINT", ge=1)
+
+
+VIEW_MODELS["dim_parliamentary_paper"] = DimParliamentaryPaper
+
+
+class SearchWordForm(pa.DataFrameModel):
+    """Word forms of the search (search_budget): each form a query may use, lower case without accents, and the stem of explanation_term it finds: the words of the explanations as printed, and each stem with the endings the stemmer takes off (s, e, en, es, a doubled consonant + en, heid/heden)."""
+
+    word_form: Series[str] = col("A form of a word ('klokkenluider', 'klokkenluiders').", "VARCHAR")
+    stem: Series[str] = ref(ExplanationTerm, "stem", "The stem the form finds in explanation_term.")
+
+
+VIEW_MODELS["search_word_form"] = SearchWordForm

@@ -3,9 +3,10 @@
 Publishing a new table takes its pandera model (pipeline/core/schemas.py) and one line in
 TABLES; a new view takes a `.sql` file in pipeline/sql/ named after it, its model and one line
 in VIEWS. A view whose columns follow the data (one per fiscal year, one per printed heading)
-also names a function (`render=`) that completes its SQL from the new file at publication.
-Everything else follows from the registration: the DDL and COMMENTs, the load, the exports, the
-data dictionary and one Dagster asset each (pipeline/defs/warehouse.py).
+also names a function (`render=`) that completes its SQL from the new file at publication. A
+stored macro takes a `.sql` file named after it (its CREATE MACRO statements) and one line in
+MACROS. Everything else follows from the registration: the DDL and COMMENTs, the load, the
+exports, the data dictionary and one Dagster asset each (pipeline/defs/warehouse.py).
 
 A table comes from the staging table of the same name (the validated rows the parse wrote,
 keyed by page), from a SQL file of its own (`sql=`, over the staged and already loaded tables)
@@ -62,6 +63,21 @@ class View:
         return table_description(self.model)
 
 
+@dataclass(frozen=True)
+class Macro:
+    """A macro stored in the warehouse, for the analysts (or for a table's SQL). One that reads
+    no table is created before the tables are loaded (their SQL may call it); one that reads
+    tables or views after the views (DuckDB binds a table macro's body when it is created)."""
+
+    name: str
+    deps: tuple[str, ...] = ()  # the tables and views its body reads
+    description: str = ""
+
+    @property
+    def sql_file(self) -> str:
+        return f"{self.name}.sql"
+
+
 def _chapters(con) -> pd.DataFrame:
     from pipeline.store.dimensions import chapter_frame
 
@@ -91,6 +107,10 @@ TABLES: tuple[Table, ...] = (
     Table("table_column_identity", order_by="table_id, identity_number, term_position", deps=("dim_table",)),
     Table("load_rejections", order_by="source_file, source_line, table_id"),
     Table("load_warnings", order_by="source_file, field, message"),
+    Table("budget_explanation", order_by="document_id, section_number", deps=("dim_document", "dim_budget_line")),
+    Table("fact_instrument_commitment", order_by="document_id, source_line, category", deps=("dim_document",)),
+    Table("parliamentary_paper_citation", order_by="document_id, source_line, paper_id", deps=("budget_explanation",)),
+    Table("explanation_term", sql="explanation_term.sql", deps=("budget_explanation",)),
     Table("dim_year", sql="dim_year.sql", deps=("dim_document", "fact_budget_amount", "fact_budget_flexibility")),
 )
 # In creation order (a view comes after the views it reads).
@@ -104,9 +124,17 @@ VIEWS: tuple[View, ...] = (
          render=printed_tables.view_sql),
     View("v_document_status", deps=("dim_document", "dim_table", "fact_budget_amount", "table_cell", "load_rejections", "load_warnings")),
     View("budget_chapter_totals", deps=("v_budget_summable", "budget_vintages", "fact_budget_amount", "dim_budget_line", "dim_document", "dim_chapter")),
+    View("dim_parliamentary_paper", deps=("parliamentary_paper_citation",)),
+    View("search_word_form", deps=("explanation_term",)),
+)
+MACROS: tuple[Macro, ...] = (
+    Macro("dutch_stem", description="dutch_stem(word): the stem explanation_term indexes a folded word under ('klokkenluiders' -> 'klokkenluider')."),
+    Macro("search_budget", deps=("explanation_term", "search_word_form", "budget_explanation", "budget_vintages", "dim_document", "dim_budget_line"),
+          description="search_budget(query): the budget lines whose explanations contain every word of the query, best first, with their amounts and explanations."),
 )
 
 TABLE_NAMES = tuple(t.name for t in TABLES)
 VIEW_NAMES = tuple(v.name for v in VIEWS)
+MACRO_NAMES = tuple(m.name for m in MACROS)
 # The staged tables the warehouse copies (the parse writes them, validated, keyed by page).
 STAGED = tuple(t.name for t in TABLES if t.sql is None and t.frame is None)

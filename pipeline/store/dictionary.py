@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline.core.schemas import table_description
 from pipeline.store import export, open_data_csv
-from pipeline.store.catalog import TABLES, VIEWS
+from pipeline.store.catalog import MACROS, TABLES, VIEWS
 from pipeline.store.ddl import PRIMARY_KEYS
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "README.md"
@@ -74,6 +74,8 @@ def render() -> str:
         "",
         "Views: " + ", ".join(f"[`{v.name}`](#{v.name})" for v in VIEWS) + ".",
         "",
+        "Macros: " + ", ".join(f"[`{m.name}`](#macros)" for m in MACROS) + ".",
+        "",
         "Files: [`export/`](#export).",
         "",
         "## Tables",
@@ -84,6 +86,8 @@ def render() -> str:
     lines += ["## Views", ""]
     for view in VIEWS:
         lines += _section(view.name, view.model)
+    lines += ["## Macros", "", "Stored in the warehouse (pipeline/sql/<name>.sql):", ""]
+    lines += [f"- `{m.name}`: {_cell(m.description)}" for m in MACROS] + [""]
     lines += [
         "## export",
         "",

@@ -31,6 +31,9 @@ PAGE_TABLES = (
     "table_column_identity",
     "load_rejections",
     "load_warnings",
+    "budget_explanation",
+    "fact_instrument_commitment",
+    "parliamentary_paper_citation",
 )
 STAGED_TABLES = (*PAGE_TABLES, "source_file")
 # Tables keyed by source file rather than by document.

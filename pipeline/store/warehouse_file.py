@@ -1,5 +1,5 @@
 """Make a complete warehouse file from staging, in SQL: every registered table (catalog.py)
-loaded or computed, the views made, every table, view and column commented from its model.
+loaded or computed, the views and stored macros made, every table, view and column commented from its model.
 
 The file is written in the oldest DuckDB storage format that holds what it uses
 (STORAGE_VERSION), so BI tools whose drivers ship an older DuckDB (the 1.4 LTS line) open it.
@@ -14,7 +14,7 @@ import duckdb
 from pipeline.core.schemas import columns_of
 from pipeline.sql import sql_text
 from pipeline.store import staging
-from pipeline.store.catalog import TABLES, VIEWS, Table, View
+from pipeline.store.catalog import MACROS, TABLES, VIEWS, Table, View
 from pipeline.store.connections import duckdb_config, waiting_for_lock
 from pipeline.store.ddl import comment_sql, create_table_sql, quote, view_comment_sql
 from pipeline.store.hooks import pause
@@ -40,6 +40,9 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str) -> dict[str, int]:
     # and the hundreds of them cost seconds whatever the size of the data.
     con.execute("BEGIN TRANSACTION")
     counts = {}
+    for macro in MACROS:
+        if not macro.deps:  # a table's SQL may call it
+            con.execute(sql_text(macro.sql_file))
     for table in TABLES:
         con.execute(create_table_sql(table.name, table.model))
         _load(con, table)
@@ -47,6 +50,9 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str) -> dict[str, int]:
     pause("mid_load")  # test-only (pipeline.store.hooks)
     for view in VIEWS:
         create_view(con, view)
+    for macro in MACROS:
+        if macro.deps:  # bound to the tables and views it reads when created
+            con.execute(sql_text(macro.sql_file))
     for table in TABLES:
         for statement in comment_sql(table.name, table.model):
             con.execute(statement)

@@ -1,0 +1,201 @@
+"""The offline HTML report of a warehouse file: an index of documents and, per article, its
+instruments over the years (stacked bars), the vintages of its Uitgaven across the budget cycle
+(lines), its flexibility shares, and every line with its amounts and its explanations.
+
+Pure: reads a DuckDB warehouse (read-only), writes static files. No JavaScript, no fonts or
+styles fetched from elsewhere: the charts are inline SVG (pipeline.report.charts).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from html import escape
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from pipeline.report import charts
+
+REPORT_DIR = "report"
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
+th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.level-article td { font-weight: bold; } tr.level-sub_article td { font-weight: 600; }
+tr.explanation td { color: #444; background: #fafafa; font-size: 12px; }
+.path { color: #777; font-size: 11px; } .method { color: #0072B2; font-size: 11px; }
+svg.chart { display: block; margin: 0.5em 0 1.5em; }
+"""
+
+
+@dataclass
+class Report:
+    index: Path
+    pages: list[Path] = field(default_factory=list)
+    summary_svg: Path | None = None
+    documents: int = 0
+    articles: int = 0
+
+
+def _sql(name: str) -> str:
+    return resources.files(__name__).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[dict]:
+    cursor = con.execute(_sql(name), params or None)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def _page(title: str, body: list[str]) -> str:
+    return (
+        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
+        + "".join(body)
+        + "</body></html>\n"
+    )
+
+
+def _article_file(chapter: str | None, article_code: str | None) -> str:
+    return f"article_{chapter or 'none'}_{article_code or 'none'}.html".replace("/", "_")
+
+
+def render(warehouse: Path, directory: Path) -> Report:
+    """Write the report of `warehouse` into `directory` (made anew)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        documents = _rows(con, "documents")
+        articles: dict[tuple, list[dict]] = {}
+        for document in documents:
+            articles.setdefault((document["chapter"], document["article_code"]), []).append(document)
+        report = Report(index=directory / "index.html", documents=len(documents), articles=len(articles))
+        for (chapter, article_code), docs in articles.items():
+            path = directory / _article_file(chapter, article_code)
+            path.write_text(_article_page(con, chapter, article_code, docs), encoding="utf-8")
+            report.pages.append(path)
+        summary = _summary_chart(con)
+    finally:
+        con.close()
+    report.summary_svg = directory / "summary.svg"
+    report.summary_svg.write_text(summary or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
+    report.index.write_text(_index_page(documents, summary), encoding="utf-8")
+    return report
+
+
+def publish_report(warehouse: Path, export_dir: Path) -> Report:
+    """Render into `export_dir/report`, switched in one rename: a reader sees the old report or the
+    new one, whole."""
+    target = export_dir / REPORT_DIR
+    staging = export_dir / f".{REPORT_DIR}.{uuid.uuid4().hex}"
+    report = render(warehouse, staging)
+    old = export_dir / f".{REPORT_DIR}.old.{uuid.uuid4().hex}"
+    if target.exists():
+        os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return Report(
+        index=target / report.index.name,
+        pages=[target / p.name for p in report.pages],
+        summary_svg=target / report.summary_svg.name if report.summary_svg else None,
+        documents=report.documents,
+        articles=report.articles,
+    )
+
+
+def _summary_chart(con: duckdb.DuckDBPyConnection) -> str:
+    series: dict[str, dict[int, int]] = {}
+    for row in _rows(con, "summary"):
+        series.setdefault(row["chapter"], {})[row["fiscal_year"]] = row["amount"]
+    return charts.stacked_bars("Uitgaven per hoofdstuk en jaar (laatste stand per artikel, x € 1.000)", series)
+
+
+def _index_page(documents: list[dict], summary: str) -> str:
+    body = ["<h1>Rijksbegroting: documenten</h1>", summary, "<table class=\"documents\"><tr>",
+            "<th>Hoofdstuk</th><th>Artikel</th><th>Jaar</th><th>Fase</th><th>Bestand</th>",
+            "<th class=\"num\">Regels</th><th class=\"num\">Toelichtingen (gekoppeld)</th></tr>"]
+    for d in documents:
+        link = _article_file(d["chapter"], d["article_code"])
+        article = f"{d['article_code'] or '?'} {d['article_name'] or ''}".strip()
+        body.append(
+            f"<tr><td>{escape(d['chapter'] or '?')} {escape(d['chapter_name'] or '')}</td>"
+            f"<td><a href=\"{escape(link)}\">{escape(article)}</a></td><td>{d['budget_year'] or '?'}</td>"
+            f"<td>{escape(d['phase'] or '?')}</td><td>{escape(d['source_file'])}</td>"
+            f"<td class=\"num\">{d['lines']}</td><td class=\"num\">{d['sections']} ({d['linked_sections']})</td></tr>"
+        )
+    body.append("</table>")
+    return _page("Rijksbegroting: documenten", body)
+
+
+def _article_page(con: duckdb.DuckDBPyConnection, chapter: str | None, article_code: str | None, docs: list[dict]) -> str:
+    name = next((d["article_name"] for d in docs if d["article_name"]), "")
+    title = f"Hoofdstuk {chapter or '?'}, artikel {article_code or '?'} {name}".strip()
+    body = [f"<p><a href=\"index.html\">Alle documenten</a></p><h1>{escape(title)}</h1>"]
+    vintages: dict[str, dict[int, int]] = {}
+    for row in _rows(con, "vintages", chapter=chapter, article_code=article_code):
+        vintages.setdefault(row["vintage"], {})[row["fiscal_year"]] = row["amount"]
+    if vintages:
+        body += ["<h2>Uitgaven door de begrotingscyclus</h2>",
+                 charts.lines("Uitgaven van het artikel per document (x € 1.000)", vintages)]
+    flexibility = _rows(con, "flexibility", chapter=chapter, article_code=article_code)
+    if flexibility:
+        body.append("<h2>Budgetflexibiliteit</h2>")
+        for (year, phase) in dict.fromkeys((r["fiscal_year"], r["phase"]) for r in flexibility):
+            shares = [(r["name"], r["share_pct"]) for r in flexibility if (r["fiscal_year"], r["phase"]) == (year, phase)]
+            body.append(charts.share_bars(f"Geschatte budgetflexibiliteit {year} ({phase})", shares))
+    for document in docs:
+        body += _document_section(con, document)
+    return _page(title, body)
+
+
+def _document_section(con: duckdb.DuckDBPyConnection, document: dict) -> list[str]:
+    document_id = document["document_id"]
+    body = [f"<h2 id=\"{escape(document_id)}\">{escape(document['phase'] or '?')} {document['budget_year'] or '?'}: "
+            f"{escape(document['source_file'])}</h2>"]
+    instruments: dict[str, dict[int, int]] = {}
+    for row in _rows(con, "instruments", document_id=document_id):
+        instruments.setdefault(row["instrument"], {})[row["fiscal_year"]] = row["amount"]
+    if instruments:
+        body.append(charts.stacked_bars("Uitgaven per financieel instrument (x € 1.000)", instruments))
+    lines = _rows(con, "lines", document_id=document_id)
+    explanations = _rows(con, "explanations", document_id=document_id)
+    by_line: dict[str, list[dict]] = {}
+    for section in explanations:
+        if section["line_id"] is not None:
+            by_line.setdefault(section["line_id"], []).append(section)
+    years = sorted({a["fiscal_year"] for line in lines for a in line["amounts"] or []})
+    body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
+    indent = {"article": 0, "sub_article": 1, "instrument": 2, "regeling": 3, "detail": 4, "breakdown": 4}
+    for line in lines:
+        amounts = {a["fiscal_year"]: a["amount"] for a in line["amounts"] or []}
+        pad = indent.get(line["level"], 0) * 1.2
+        label = line["label"] if line["level"] != "article" else f"{line['label']} ({line['measure']})"
+        body.append(
+            f"<tr class=\"line level-{escape(line['level'])}\"><td style=\"padding-left:{pad + 0.5:.1f}em\">{escape(label)}</td>"
+            + "".join(f"<td class=\"num\">{charts.thousands(amounts[y]) if y in amounts else ''}</td>" for y in years)
+            + "</tr>"
+        )
+        for section in by_line.get(line["line_id"], []):
+            score = f" {section['link_score']:.2f}" if section["link_score"] is not None and section["link_method"] == "fuzzy" else ""
+            body.append(
+                f"<tr class=\"explanation\"><td colspan=\"{len(years) + 1}\" style=\"padding-left:{pad + 1.5:.1f}em\">"
+                f"<div class=\"path\">{escape(section['heading_path'])} "
+                f"<span class=\"method\">[{escape(section['link_method'])}{score}]</span></div>"
+                f"{escape(section['text'])}</td></tr>"
+            )
+    body.append("</table>")
+    unlinked = [s for s in explanations if s["line_id"] is None and s["text"]]
+    if unlinked:
+        body.append("<h3>Toelichting zonder begrotingsregel</h3>")
+        for section in unlinked:
+            body.append(f"<p><span class=\"path\">{escape(section['heading_path'])} ({escape(section['unmatched_reason'] or '')})</span><br>"
+                        f"{escape(section['text'])}</p>")
+    return body
+
+
+__all__ = ["Report", "render", "publish_report", "REPORT_DIR"]

@@ -1,0 +1,92 @@
+"""The HTML report (issue 12, part 5): made by the build next to the exports, offline (no
+script, nothing fetched), and it renders in a real browser: headless Chromium's screenshot of an
+article page is not blank and its DOM holds the charts. `pytest -rP tests/test_report.py` prints
+the screenshot's path."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import SOURCES
+from warehouse_support import build_in_process
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("report")
+    shutil.copytree(SOURCES, tmp / "sources")
+    warehouse = tmp / "warehouse" / "budget.duckdb"
+    assert build_in_process(tmp / "sources", warehouse) == 0
+    return warehouse.parent / "export" / "report"
+
+
+def test_the_build_writes_an_index_and_a_page_per_article(report_dir: Path) -> None:
+    index = (report_dir / "index.html").read_text(encoding="utf-8")
+    assert "000_1ef586f7da9213de.txt" in index and 'href="article_VII_7.html"' in index
+    assert (report_dir / "article_VII_7.html").is_file() and (report_dir / "summary.svg").is_file()
+
+
+def test_the_report_works_offline(report_dir: Path) -> None:
+    for page in report_dir.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html
+        assert not re.search(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", html), page.name
+        assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", html), page.name
+
+
+def test_an_article_page_charts_levels_only_and_shows_explanations_with_amounts(report_dir: Path) -> None:
+    html = (report_dir / "article_VII_7.html").read_text(encoding="utf-8")
+    assert html.count('class="chart stacked-bars"') == 1 and 'class="chart vintage-lines"' in html
+    assert "Opdrachten 2024: 52.706" in html  # the ontwerpbegroting's figure, a level
+    assert "Bijdrage aan agentschappen (juridisch verplicht): 66%" in html
+    assert "juridische en psychosociale ondersteuning voor klokkenluiders" in html
+    assert re.search(r"POK - Ondersteuning van melders van misstanden</td>(?:<td[^>]*>[^<]*</td>){2}<td class=\"num\">854</td>", html)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install -y chromium)")
+def test_the_report_renders_in_headless_chromium(report_dir: Path, tmp_path: Path) -> None:
+    page = (report_dir / "article_VII_7.html").as_uri()
+    screenshot = tmp_path / "article_VII_7.png"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1600"]
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={screenshot}", page], check=True, capture_output=True, timeout=120)
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page], check=True, capture_output=True, text=True, timeout=120).stdout
+    print(f"screenshot: {screenshot}")
+    width, height, colours = _png_summary(screenshot)
+    assert (width, height) == (1200, 1600)
+    assert colours > 50, "the screenshot is (nearly) blank"
+    assert len(re.findall(r"<rect class=\"bar\"", dom)) == 46  # a segment per non-zero instrument figure (7 x 7, 3 zero)
+    assert len(re.findall(r'<polyline class="vintage"', dom)) == 1
+    assert len(re.findall(r'<rect class="share"', dom)) == 7  # four categories, three instruments
+
+
+def _png_summary(path: Path) -> tuple[int, int, int]:
+    """Width, height and the number of distinct pixel values of a PNG (8-bit RGB or RGBA), read
+    with the standard library."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    position, idat, header = 8, b"", None
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        chunk = data[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        position += 12 + length
+    width, height, depth, colour_type = header[:4]
+    assert depth == 8 and colour_type in (2, 6)
+    channels = 3 if colour_type == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = width * channels + 1
+    # Filtered scanlines: distinct byte runs of the unfiltered rows would need the filters undone;
+    # distinct pixels of the filtered bytes still tell a blank page (one value) from a drawn one.
+    pixels = {raw[r * stride + 1 + c : r * stride + 1 + c + channels] for r in range(0, height, 4) for c in range(0, width * channels, channels * 4)}
+    return width, height, len(pixels)
