@@ -32,4 +32,6 @@ FROM (
     JOIN staging.dim_document AS d USING (document_id)
     LEFT JOIN dim_phase AS p ON p.phase = d.phase
 )
-GROUP BY line_id;
+GROUP BY line_id
+-- A stable row order: the same rows make the same file (exports, hard links of unchanged partitions).
+ORDER BY line_id;
