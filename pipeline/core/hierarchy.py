@@ -435,12 +435,10 @@ class _Search:
         # parent once, its own or through its group rows). A search path on which an open row
         # can no longer match its children within that range is cut (see `_hopeless`). Not in a
         # cut table, whose last open rows are never checked.
+        # The bounds are worked out once the search has had to go back (most tables never do).
         self.bounded = bounded and not cut
-        low, high = [self.zeros], [self.zeros]
-        for options in reversed(self.placements):
-            low.append(tuple(map(add, low[-1], (min(0, *column) for column in zip(*(values for _, _, values in options))))))
-            high.append(tuple(map(add, high[-1], (max(0, *column) for column in zip(*(values for _, _, values in options))))))
-        self.future_low, self.future_high = low[::-1], high[::-1]
+        self.future_low: list[tuple[int, ...]] = []
+        self.future_high: list[tuple[int, ...]] = []
 
     def run(self) -> tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]:
         if len(self.root.placements) != 1:
@@ -616,7 +614,7 @@ class _Search:
             if len(self.solutions) < 2:
                 self.solutions.append((dict(self.parents), dict(self.chosen), frozenset(self.as_group)))
             return
-        if self.bounded and self._hopeless(i, stack):
+        if self.bounded and self.steps > len(self.rows) and self._hopeless(i, stack):
             return
         row = self.rows[i]
         numbered = self.numbered[i]
@@ -696,11 +694,21 @@ class _Search:
                 self._current_row = i
             self.as_group.discard(index)
 
+    def _work_out_bounds(self) -> None:
+        low, high = [self.zeros], [self.zeros]
+        for options in reversed(self.placements):
+            columns = list(zip(*(values for _, _, values in options)))
+            low.append(tuple(map(add, low[-1], (min(0, *column) for column in columns))))
+            high.append(tuple(map(add, high[-1], (max(0, *column) for column in columns))))
+        self.future_low, self.future_high = low[::-1], high[::-1]
+
     def _hopeless(self, i: int, stack: tuple[_Open, ...]) -> bool:
         """Whether some open row with values can no longer equal the sum of its children, whatever
         rows i.. add to it: no reading completes this path. Each open row below the top has one
         child still open (the row above it), which adds a known amount: its own printed amounts,
         or for a group row without values its closed children's sum and what reaches it."""
+        if not self.future_low:
+            self._work_out_bounds()
         low, high = self.future_low[i], self.future_high[i]
         left = len(self.rows) - i
         top = len(stack) - 1
