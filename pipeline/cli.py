@@ -86,9 +86,15 @@ def build(args: argparse.Namespace) -> int:
             instance.delete_dynamic_partition(PAGES, key)
     print(summary_text(paths.warehouse))
     parsed = _metadata_value(result, "page_tables", "pages_parsed")
+    # The manifest's own row (its problems that concern no page) is scanned like a page, but it
+    # is no page: a manifest row naming a file not there yet must not count as a changed page.
+    from pipeline.core.documents import MANIFEST
+
+    pages, changed, gone = (set(keys) - {MANIFEST} for keys in (scanned, work.changed, work.gone))
+    manifest_note = "; the manifest's own problems changed" if MANIFEST in work.work else ""
     print(
-        f"this run: {len(work.changed)} page(s) new or changed, {len(work.gone)} removed, "
-        f"{len(scanned) - len(work.changed)} unchanged; pages parsed: {parsed}"
+        f"this run: {len(changed)} page(s) new or changed, {len(gone)} removed, "
+        f"{len(pages) - len(changed)} unchanged{manifest_note}; pages parsed: {parsed}"
     )
     for check in checks:
         print(f"check {check.check_name}: {'passed' if check.passed else 'FAILED'}")

@@ -35,7 +35,8 @@ def read_meta(path: Path) -> Meta:
     fields = dict(re.findall(r"^([a-z_]+):\s*(.*)$", text, re.M))
     columns = re.findall(r"^\s+c\d+:\s*(.*)$", text, re.M)
     rows: list[ExpectedRow] = []
-    block = text.split("EXPECTED ROWS", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    # (the section's heading starts a line: a field may mention "EXPECTED ROWS" before it)
+    block = text.split("\nEXPECTED ROWS", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
     for line in block:
         parts = [p.strip() for p in line.split("|")]
         if len(parts) < 4:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEED, SOURCES
+from conftest import SEED, SEED_AMOUNTS, SOURCES
 from warehouse_support import build_in_process, query
 
 from pipeline.core import build, documents
@@ -24,7 +24,6 @@ KIESRAAD = "rf_2020_1SUPP_IIB_art9_kiesraad.txt"
 KIESRAAD_URL = "https://www.rijksfinancien.nl/memorie-van-toelichting/2020/1SUPP/IIB/onderdeel/399936"
 HEADER = "file,source_url,chapter,budget_year,phase,article"
 SEED_ROW = f"{SEED},,VII,2024,OWB,7"
-SEED_AMOUNTS = 392
 RUN_TOGETHER = "rb_2007_OWB_XIV_LNV_art28_nominaal_onvoorzien_flattened.txt"
 
 

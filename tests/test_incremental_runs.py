@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SEED, SOURCES
+from conftest import BUNDLED_AMOUNTS, SEED, SEED_AMOUNTS, SOURCES
 
 from pipeline import cli
 from pipeline.store.publish import PUBLIC_TABLES
@@ -101,7 +101,7 @@ def test_a_removed_page_leaves_the_warehouse(tmp_path, sources_copy, capsys, mon
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM dim_document WHERE source_file = ?", [SEED]).fetchone() == (0,)
-        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (871 - 392,)
+        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (BUNDLED_AMOUNTS - SEED_AMOUNTS,)
         assert con.execute("SELECT count(*) FROM fact_budget_flexibility").fetchone() == (0,)
     finally:
         con.close()
@@ -113,7 +113,7 @@ def test_the_same_page_under_two_names_loads_once(tmp_path, sources_copy, capsys
     build(sources_copy, warehouse, capsys, monkeypatch)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (871,)
+        assert con.execute("SELECT count(*) FROM fact_budget_amount").fetchone() == (BUNDLED_AMOUNTS,)
         message = con.execute("SELECT message FROM load_warnings WHERE field = 'duplicate'").fetchone()[0]
         assert "copy_of_the_seed.txt" in message and SEED in message
     finally:

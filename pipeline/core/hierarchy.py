@@ -11,7 +11,8 @@ Article totals (Verplichtingen, Uitgaven, Ontvangsten) > artikelonderdeel > fina
     total groups the rows below it at its own level;
   * sums (hard): every parent with printed values equals the sum of its children in every column,
     within max(1, n/2) for n children; a not-available or blank cell counts as 0 in a sum;
-    a group row without values stands for the sum of its children and needs at least one;
+    a group row without values stands for the sum of its children and needs at least one, except
+    the last row of a section printed with empty cells of its own: a leaf with blank cells, adding 0;
   * row order (soft): a row continues the sibling list of the row before it (or opens the list
     of children of that row) unless a code or a sum says otherwise, and rows without a code are
     not nested under leaf-type rows without need. Readings are compared row by row, in printed
@@ -395,6 +396,10 @@ class _Search:
         self.forced = [splits.get(r.index) for r in rows]
         self.exclusive = frozenset(splits) | frozenset(splits.values())
         self.rows = rows
+        # The last row of a section, printed with empty cells and without values, has no row after
+        # it to head: a leaf with blank cells. (Only the last: earlier, its empty cells could not
+        # tell a blank leaf from a heading of the rows after it.)
+        self.blank_leaf = rows[-1].index if rows and not rows[-1].has_values and rows[-1].prints_empty_cells else None
         self.n = n_columns
         self.zeros = (0,) * n_columns
         self.steps = 0
@@ -567,6 +572,8 @@ class _Search:
         sum of its children. None when it fails its check (the failure is noted)."""
         if not node.has_values:
             if n_children == 0:
+                if node.row.index == self.blank_leaf:
+                    return self.zeros
                 self._fail(f"group row {node.row.printed_label!r} (line {node.row.line}) has no values and no children")
                 return None
             return child_sum

@@ -68,6 +68,11 @@ class Row:
     def has_values(self) -> bool:
         return self.n_values > 0
 
+    @property
+    def prints_empty_cells(self) -> bool:
+        """Whether a whitespace line (or an empty pipe cell) follows the label: empty cells of its own."""
+        return any(t.kind == GAP for t in self.items)
+
 
 def split_rows(body: list[Token], n_columns: int | None) -> list[Row]:
     """Group body tokens into rows. `n_columns` decides whether a bare integer after a full
@@ -155,8 +160,9 @@ def _split_rows(body: list[Token], n_columns: int | None) -> tuple[list[Row], in
     if pending_code is not None:
         raise RowError(f"line {pending_code.line}: code {pending_code.text!r} is not followed by a label")
     rows = _without_percentage_rows(rows)
-    # Trailing rows without values are the headings of the prose after the table.
-    while rows and not rows[-1].has_values:
+    # Trailing rows without values are the headings of the prose after the table; a row printed
+    # with empty cells of its own is the table's last row (a leaf with blank cells).
+    while rows and not rows[-1].has_values and not rows[-1].prints_empty_cells:
         rows.pop()
     return rows, undecided
 
