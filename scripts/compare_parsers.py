@@ -203,6 +203,8 @@ def main() -> None:
             count = sum(1 for key, *_ in members if old.get(key) != new.get(key))
             print(f"{group}: {count} of {len(members)} pages differ")
         print(f"pages that differ: {len(differing)}")
+        for key in differing[:20]:
+            print(f"  {key}")
         if differing and args.show:
             shown = differing[: args.show]
             old_full = run_side(old_tree, inputs, scratch / "old_full.json", shown)
