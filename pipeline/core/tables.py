@@ -248,10 +248,10 @@ def caption_kind(text: str) -> str | None:
     if len(cleaned) > 250:
         return None  # (lowering never shortens a text: the test below would say the same)
     lowered = cleaned.lower()
+    if not _ANY_CAPTION_KIND_RE.search(lowered) and not _OTHER_CAPTION_RE.match(lowered):
+        return None  # names no table kind (the checks below would all fail); most prose is spared is_prose
     if len(lowered) > 250 or is_prose(text) and not lowered.startswith("tabel"):
         return None
-    if not _ANY_CAPTION_KIND_RE.search(lowered) and not _OTHER_CAPTION_RE.match(lowered):
-        return None  # names no table kind (the checks below would all fail)
     if _RUN_TOGETHER_RE.search(lowered):
         return None  # "Apparaatsuitgaven5.41410.092...": a row of a run-together table
     for pattern, kind in _CAPTION_KIND_PATTERNS:
@@ -264,6 +264,8 @@ def caption_kind(text: str) -> str | None:
 
 @functools.lru_cache(maxsize=1 << 16)
 def unit_of(text: str) -> str | None:
+    if "\u20ac" not in text and "eur" not in text.lower():
+        return None  # no unit without its currency (most cells: spared both searches)
     match = _UNIT_RE.match(clean(text)) or _UNIT_INLINE_RE.search(clean(text))
     if not match:
         return None

@@ -79,7 +79,8 @@ def value_of_cleaned(text: str, raw: str) -> CellValue | None:
         amount = int(digits.replace(".", "").replace(" ", ""))
         return CellValue(NUMBER, -amount if sign else amount, raw)
     if text[-1:] in _MARKER_ENDS:
-        return _marked_number(text, raw)
+        # (A marked amount starts as an amount does: other texts are spared the split search.)
+        return _marked_number(text, raw) if text[0] in MINUS_SIGNS or text[0].isdecimal() else None
     if len(text) > _LONGEST_WORD:
         return None  # too long for any of the words below (lower() never shortens a text)
     lowered = text.lower()
