@@ -17,10 +17,15 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipeline.report import charts
 
 REPORT_DIR = "report"
+# Articles whose rows are fetched together: one query per data set and batch, so the report
+# reads the warehouse a bounded number of times per batch (never once per article) and holds
+# one batch in memory.
+ARTICLES_PER_BATCH = 200
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
@@ -70,15 +75,27 @@ def render(warehouse: Path, directory: Path) -> Report:
     directory.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        con.execute(_sql("report_figures"))
         documents = _rows(con, "documents")
         articles: dict[tuple, list[dict]] = {}
         for document in documents:
             articles.setdefault((document["chapter"], document["article_code"]), []).append(document)
         report = Report(index=directory / "index.html", documents=len(documents), articles=len(articles))
-        for (chapter, article_code), docs in articles.items():
-            path = directory / _article_file(chapter, article_code)
-            path.write_text(_article_page(con, chapter, article_code, docs), encoding="utf-8")
-            report.pages.append(path)
+        keys = list(articles)
+        batches = [keys[start : start + ARTICLES_PER_BATCH] for start in range(0, len(keys), ARTICLES_PER_BATCH)]
+        con.register("batch_of_document", pd.DataFrame(
+            [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]],
+            columns=["document_id", "batch"],
+        ))
+        con.execute("CREATE TEMP TABLE report_documents AS SELECT d.document_id, b.batch::INTEGER AS batch, d.chapter, d.article_code "
+                    "FROM batch_of_document AS b JOIN dim_document AS d ON d.document_id = b.document_id::VARCHAR")
+        con.unregister("batch_of_document")
+        for number, batch in enumerate(batches):
+            data = _Batch.fetch(con, number)
+            for chapter, article_code in batch:
+                path = directory / _article_file(chapter, article_code)
+                path.write_text(_article_page(data, chapter, article_code, articles[chapter, article_code]), encoding="utf-8")
+                report.pages.append(path)
         summary = _summary_chart(con)
     finally:
         con.close()
@@ -86,6 +103,34 @@ def render(warehouse: Path, directory: Path) -> Report:
     report.summary_svg.write_text(summary or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
     report.index.write_text(_index_page(documents, summary), encoding="utf-8")
     return report
+
+
+@dataclass
+class _Batch:
+    """The rows of a batch of articles, grouped: by article (chapter, article code) or by document."""
+
+    vintages: dict[tuple, list[dict]]
+    flexibility: dict[tuple, list[dict]]
+    instruments: dict[str, list[dict]]
+    lines: dict[str, list[dict]]
+    explanations: dict[str, list[dict]]
+
+    @classmethod
+    def fetch(cls, con: duckdb.DuckDBPyConnection, batch: int) -> _Batch:
+        def grouped(name: str, *keys: str) -> dict:
+            groups: dict = {}
+            for row in _rows(con, name, batch=batch):
+                key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
+                groups.setdefault(key, []).append(row)
+            return groups
+
+        return cls(
+            vintages=grouped("vintages", "chapter", "article_code"),
+            flexibility=grouped("flexibility", "chapter", "article_code"),
+            instruments=grouped("instruments", "document_id"),
+            lines=grouped("lines", "document_id"),
+            explanations=grouped("explanations", "document_id"),
+        )
 
 
 def publish_report(warehouse: Path, export_dir: Path) -> Report:
@@ -132,38 +177,38 @@ def _index_page(documents: list[dict], summary: str) -> str:
     return _page("Rijksbegroting: documenten", body)
 
 
-def _article_page(con: duckdb.DuckDBPyConnection, chapter: str | None, article_code: str | None, docs: list[dict]) -> str:
+def _article_page(data: _Batch, chapter: str | None, article_code: str | None, docs: list[dict]) -> str:
     name = next((d["article_name"] for d in docs if d["article_name"]), "")
     title = f"Hoofdstuk {chapter or '?'}, artikel {article_code or '?'} {name}".strip()
     body = [f"<p><a href=\"index.html\">Alle documenten</a></p><h1>{escape(title)}</h1>"]
     vintages: dict[str, dict[int, int]] = {}
-    for row in _rows(con, "vintages", chapter=chapter, article_code=article_code):
+    for row in data.vintages.get((chapter, article_code), []):
         vintages.setdefault(row["vintage"], {})[row["fiscal_year"]] = row["amount"]
     if vintages:
         body += ["<h2>Uitgaven door de begrotingscyclus</h2>",
                  charts.lines("Uitgaven van het artikel per document (x € 1.000)", vintages)]
-    flexibility = _rows(con, "flexibility", chapter=chapter, article_code=article_code)
+    flexibility = data.flexibility.get((chapter, article_code), [])
     if flexibility:
         body.append("<h2>Budgetflexibiliteit</h2>")
         for (year, phase) in dict.fromkeys((r["fiscal_year"], r["phase"]) for r in flexibility):
             shares = [(r["name"], r["share_pct"]) for r in flexibility if (r["fiscal_year"], r["phase"]) == (year, phase)]
             body.append(charts.share_bars(f"Geschatte budgetflexibiliteit {year} ({phase})", shares))
     for document in docs:
-        body += _document_section(con, document)
+        body += _document_section(data, document)
     return _page(title, body)
 
 
-def _document_section(con: duckdb.DuckDBPyConnection, document: dict) -> list[str]:
+def _document_section(data: _Batch, document: dict) -> list[str]:
     document_id = document["document_id"]
     body = [f"<h2 id=\"{escape(document_id)}\">{escape(document['phase'] or '?')} {document['budget_year'] or '?'}: "
             f"{escape(document['source_file'])}</h2>"]
     instruments: dict[str, dict[int, int]] = {}
-    for row in _rows(con, "instruments", document_id=document_id):
+    for row in data.instruments.get(document_id, []):
         instruments.setdefault(row["instrument"], {})[row["fiscal_year"]] = row["amount"]
     if instruments:
         body.append(charts.stacked_bars("Uitgaven per financieel instrument (x € 1.000)", instruments))
-    lines = _rows(con, "lines", document_id=document_id)
-    explanations = _rows(con, "explanations", document_id=document_id)
+    lines = data.lines.get(document_id, [])
+    explanations = data.explanations.get(document_id, [])
     by_line: dict[str, list[dict]] = {}
     for section in explanations:
         if section["line_id"] is not None:

@@ -24,9 +24,19 @@ row_cells AS (
     GROUP BY table_id, row_number
 ),
 cells AS (
-    SELECT f.document_id, f.table_id, f.row_number, f.line_id, f.printed_label, f.amount_thousand_eur, h.heading
+    SELECT f.document_id, f.table_id, f.row_number, f.line_id, f.printed_label, lower(h.heading) AS heading_key,
+           max(f.amount_thousand_eur) AS amount_thousand_eur
     FROM fact_budget_amount AS f
     JOIN headings AS h USING (table_id, column_position)
+    GROUP BY ALL
+),
+-- One map per printed row, heading (case folded) -> figure: each heading column is a lookup in
+-- it (a filtered aggregate per column would read every cell once per heading in the warehouse).
+printed_rows AS (
+    SELECT document_id, table_id, row_number, line_id, printed_label,
+           map_from_entries(list(struct_pack(k := heading_key, v := amount_thousand_eur))) AS amounts
+    FROM cells
+    GROUP BY ALL
 )
 SELECT
     d.source_file,
@@ -50,10 +60,9 @@ SELECT
     c.table_id,
     c.line_id
     /*heading columns*/
-FROM cells AS c
+FROM printed_rows AS c
 JOIN dim_document AS d USING (document_id)
 JOIN dim_table AS t USING (table_id)
 JOIN dim_budget_line AS l USING (line_id)
 JOIN table_headings AS th USING (table_id)
-LEFT JOIN row_cells AS r USING (table_id, row_number)
-GROUP BY ALL;
+LEFT JOIN row_cells AS r USING (table_id, row_number);

@@ -74,7 +74,6 @@ def view_sql(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """The view's SQL with its headings query and one column per heading in place of the markers."""
     columns = []
     for group in _heading_groups(con):
-        spelled = ", ".join(quote(s) for s in group)
         name = group[0].replace('"', '""')
-        columns.append(f', max(c.amount_thousand_eur) FILTER (WHERE c.heading IN ({spelled})) AS "{name}"')
+        columns.append(f', map_extract_value(c.amounts, lower({quote(group[0])})) AS "{name}"')
     return sql.replace(HEADINGS_MARKER, headings_sql()).replace(COLUMNS_MARKER, "\n    ".join(columns))

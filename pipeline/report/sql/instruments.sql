@@ -1,8 +1,10 @@
--- Per document: each instrument's figure per fiscal year (levels only: realisatie, stand,
--- ontwerpbegroting, raming; never mutaties or verschillen), summed over artikelonderdelen.
-SELECT instrument, fiscal_year, sum(amount_thousand_eur)::BIGINT AS amount
-FROM budget_vintages
-WHERE document_id = $document_id AND level = 'instrument' AND measure = 'uitgaven'
+-- The documents of batch $batch: each instrument's figure per fiscal year (levels only:
+-- realisatie, stand, ontwerpbegroting, raming; never mutaties or verschillen), summed over
+-- artikelonderdelen.
+SELECT document_id, instrument, fiscal_year, sum(amount_thousand_eur)::BIGINT AS amount
+FROM report_figures
+WHERE document_id IN (SELECT document_id FROM report_documents WHERE batch = $batch)
+  AND level = 'instrument' AND measure = 'uitgaven'
   AND column_kind IN ('realisatie', 'stand', 'ontwerpbegroting', 'raming')
 GROUP BY ALL
-ORDER BY instrument, fiscal_year
+ORDER BY document_id, instrument, fiscal_year
