@@ -33,6 +33,10 @@ class Table:
     sql: str | None = None  # a .sql file in pipeline/sql that INSERTs its rows
     frame: Callable[..., pd.DataFrame] | None = None  # (connection with staging attached) -> its rows
     deps: tuple[str, ...] = ()  # the published tables it is made from (the asset graph's lineage)
+    # How a small publication (pipeline/store/increment.py) brings it up to date: "page", its
+    # rows of the changed pages replaced (rows keyed by document, as staged); "whole", computed
+    # again (the dimensions: small, or conformed across the documents).
+    refresh: str = "page"
 
     @property
     def model(self) -> type[pa.DataFrameModel]:
@@ -94,13 +98,13 @@ def _phases(con) -> pd.DataFrame:
 # In load order: the phase and chapter dimensions first (dim_budget_line orders documents by
 # phase), dim_year last (it spans the years of the loaded facts).
 TABLES: tuple[Table, ...] = (
-    Table("dim_phase", frame=_phases),
-    Table("dim_chapter", frame=_chapters),
+    Table("dim_phase", frame=_phases, refresh="whole"),
+    Table("dim_chapter", frame=_chapters, refresh="whole"),
     Table("dim_document", order_by="document_id"),
     Table("dim_table", order_by="table_id", deps=("dim_document",)),
     Table("table_cell", order_by="table_id, cell_order", deps=("dim_table",)),
     Table("table_footnote", order_by="table_id, source_line", deps=("dim_table",)),
-    Table("dim_budget_line", sql="dim_budget_line.sql", deps=("dim_document", "dim_phase")),
+    Table("dim_budget_line", sql="dim_budget_line.sql", deps=("dim_document", "dim_phase"), refresh="whole"),
     Table("fact_budget_amount", order_by="document_id, table_id, row_number, column_position",
           deps=("dim_document", "dim_table", "dim_budget_line")),
     Table("fact_budget_flexibility", order_by="document_id, table_id, fiscal_year, category", deps=("dim_document", "dim_table")),
@@ -111,7 +115,7 @@ TABLES: tuple[Table, ...] = (
     Table("fact_instrument_commitment", order_by="document_id, source_line, category", deps=("dim_document",)),
     Table("parliamentary_paper_citation", order_by="document_id, source_line, paper_id", deps=("budget_explanation",)),
     Table("explanation_term", sql="explanation_term.sql", deps=("budget_explanation",)),
-    Table("dim_year", sql="dim_year.sql", deps=("dim_document", "fact_budget_amount", "fact_budget_flexibility")),
+    Table("dim_year", sql="dim_year.sql", deps=("dim_document", "fact_budget_amount", "fact_budget_flexibility"), refresh="whole"),
 )
 # In creation order (a view comes after the views it reads).
 VIEWS: tuple[View, ...] = (

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.core.schemas import validate
 from pipeline.sql import sql_text
+from pipeline.store import increment
 from pipeline.store.catalog import Table
 from pipeline.store.ddl import create_table_sql
 
@@ -37,13 +38,21 @@ SQL_CHECKS = (
 )
 
 
-def violations(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> pd.DataFrame:
-    return con.execute(sql_text(check.sql_file)).df()
+# The tables the SQL checks read rows of, per document (a small publication checks its documents' rows).
+CHECKED_TABLES = ("fact_budget_amount", "table_column_identity", "fact_budget_flexibility")
 
 
-def model_violations(con: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
+def violations(con: duckdb.DuckDBPyConnection, check: SqlCheck, *, small: bool = False) -> pd.DataFrame:
+    """The rows that break the check; `small`: in the documents a small publication changed
+    (pipeline.store.increment.check_scope)."""
+    with increment.restricted(con, CHECKED_TABLES if small else (), increment.checked):
+        return con.execute(sql_text(check.sql_file)).df()
+
+
+def model_violations(con: duckdb.DuckDBPyConnection, table: Table, *, small: bool = False) -> list[str]:
     """How the table in the file differs from its model: its columns and SQL types, in order,
-    then its rows (pandera's report)."""
+    then its rows (pandera's report; `small`: the rows a small publication changed, for the
+    tables it changes by page or conforms)."""
     # The model's DDL in a scratch table: DuckDB spells both sides' types the same way.
     scratch = f"model_of_{table.name}"
     con.execute(create_table_sql(scratch, table.model).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
@@ -60,7 +69,9 @@ def model_violations(con: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
     problems = [f"columns {actual} differ from the model's {declared}"] if actual != declared else []
     if not problems:
         try:
-            validate(table.model, con.execute(f"SELECT * FROM {table.name}").df())
+            scoped = small and (table.refresh == "page" or table.name == "dim_budget_line")
+            with increment.restricted(con, (table.name,) if scoped else (), increment.checked):
+                validate(table.model, con.execute(f"SELECT * FROM {table.name}").df())
         except Exception as error:  # pandera's report names the failing column and check
             problems.append(str(error).splitlines()[0])
     return problems

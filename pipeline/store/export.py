@@ -199,7 +199,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations
             else:
                 counts[f"{name}.parquet"] = _copy_parquet(con, f"SELECT * FROM {name}", version / f"{name}.parquet")
         counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME)
-        (version / FINGERPRINTS).write_text(json.dumps(fingerprints), encoding="utf-8")
+        (version / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         # Durable before `activate` links them: the files, then their folders.
         for path in sorted(version.rglob("*"), reverse=True):
             fsync(path)

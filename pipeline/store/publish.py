@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.store import export
+from pipeline.store import export, increment
 from pipeline.store.catalog import TABLE_NAMES
 from pipeline.store.export import fsync
 from pipeline.store.hooks import pause
@@ -55,6 +55,9 @@ class Draft:
     row_counts: dict[str, int] = field(default_factory=dict)
     export_counts: dict[str, int] = field(default_factory=dict)
     served: bool = False
+    # Set when the draft is the served file with the changed pages replaced (a small
+    # publication, pipeline.store.increment); None for a file made anew from all of staging.
+    scope: increment.Scope | None = None
 
 
 @contextmanager
@@ -85,7 +88,9 @@ def publication_lock(warehouse: Path, timeout_s: float = LOCK_TIMEOUT_S):
 @contextmanager
 def new_warehouse(staging_path: str, warehouse: Path) -> Iterator[Draft]:
     """Build a new warehouse from staging and yield it; `serve(draft)` swaps it in. Leaving the
-    block without serving (a failed check, an error) discards it: the served file is untouched."""
+    block without serving (a failed check, an error) discards it: the served file is untouched.
+    When few pages changed since the served file was made, the new one is a copy of it with
+    their rows replaced (pipeline.store.increment)."""
     if is_motherduck(warehouse):
         raise PublicationError(f"BUDGET_WAREHOUSE_PATH={warehouse}: publishing to MotherDuck is not supported; give a file path")
     directory = warehouse.parent
@@ -97,8 +102,11 @@ def new_warehouse(staging_path: str, warehouse: Path) -> Iterator[Draft]:
         draft = None
         try:
             with _explained(f"the new warehouse {tmp}"):
-                draft = Draft(tmp, connect_new(tmp))
-                draft.row_counts = build(draft.con, staging_path)
+                scope = increment.plan(warehouse, staging_path)
+                if scope is not None:
+                    increment.copy_served(warehouse, tmp)
+                draft = Draft(tmp, connect_new(tmp), scope=scope)
+                draft.row_counts = build(draft.con, staging_path, scope)
             yield draft
         finally:
             if draft is not None and not draft.served:

@@ -145,7 +145,9 @@ def record_signatures(con: duckdb.DuckDBPyConnection, signatures: dict[str, str]
 
 def refuse_documents(con: duckdb.DuckDBPyConnection, reasons: dict[str, str]) -> None:
     """Take loaded documents out after the fact (a second version of the page turned up): their
-    rows (warnings included) go and a rejection naming both files takes their place."""
+    rows go and a rejection naming both files takes their place. Their warnings stay, as they do
+    when both versions arrive in one run (build.deduplicate): staging is the same whichever
+    version came first."""
     for document_id, reason in sorted(reasons.items()):
         files = [f for (f,) in con.execute(
             "SELECT source_file FROM source_file WHERE document_id = ? AND status = 'loaded'", [document_id]
@@ -163,6 +165,9 @@ def refuse_documents(con: duckdb.DuckDBPyConnection, reasons: dict[str, str]) ->
             columns=columns,
         )
         frames["load_rejections"] = pd.concat([kept, new], ignore_index=True)
+        frames["load_warnings"] = con.execute(
+            f"SELECT {', '.join(columns_of(TABLE_MODELS['load_warnings']))} FROM load_warnings WHERE document_id = ?", [document_id]
+        ).df()
         replace_pages(con, frames, files=files, document_ids=[document_id])
         con.execute("UPDATE source_file SET status = 'rejected' WHERE document_id = ? AND status = 'loaded'", [document_id])
 

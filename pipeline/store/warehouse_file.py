@@ -13,11 +13,12 @@ import duckdb
 
 from pipeline.core.schemas import columns_of
 from pipeline.sql import sql_text
-from pipeline.store import staging
+from pipeline.store import increment, staging
 from pipeline.store.catalog import MACROS, TABLES, VIEWS, Table, View
 from pipeline.store.connections import duckdb_config, waiting_for_lock
 from pipeline.store.ddl import comment_sql, create_table_sql, quote, view_comment_sql
 from pipeline.store.hooks import pause
+from pipeline.store.increment import Scope
 
 # DuckDB 1.0 reads this format and every later version does: nothing the warehouse uses needs
 # a newer one (a test opens the file with DuckDB 1.4).
@@ -32,20 +33,27 @@ def connect_new(target: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(target), config={**duckdb_config(), "storage_compatibility_version": STORAGE_VERSION})
 
 
-def build(con: duckdb.DuckDBPyConnection, staging_path: str) -> dict[str, int]:
+def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None = None) -> dict[str, int]:
     """Load every table and make every view in the new warehouse `con` (the staging database is
-    attached as `staging` until `detach_staging`); returns each table's row count."""
+    attached as `staging` until `detach_staging`); returns each table's row count. With a
+    `scope`, `con` is a copy of the served warehouse and only the scope's pages are replaced
+    (pipeline.store.increment)."""
     attach_staging(con, staging_path)
     # One transaction: each statement on its own (a CREATE, a COMMENT) is a commit of its own,
     # and the hundreds of them cost seconds whatever the size of the data.
     con.execute("BEGIN TRANSACTION")
+    if scope is not None:
+        scope.register(con)
     counts = {}
     for macro in MACROS:
         if not macro.deps:  # a table's SQL may call it
             con.execute(sql_text(macro.sql_file))
     for table in TABLES:
-        con.execute(create_table_sql(table.name, table.model))
-        _load(con, table)
+        if scope is None:
+            con.execute(create_table_sql(table.name, table.model))
+            _load(con, table)
+        else:
+            increment.refresh(con, table, scope, _load)
         counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
     pause("mid_load")  # test-only (pipeline.store.hooks)
     for view in VIEWS:
@@ -53,9 +61,14 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str) -> dict[str, int]:
     for macro in MACROS:
         if macro.deps:  # bound to the tables and views it reads when created
             con.execute(sql_text(macro.sql_file))
-    for table in TABLES:
-        for statement in comment_sql(table.name, table.model):
-            con.execute(statement)
+    if scope is None:
+        for table in TABLES:
+            for statement in comment_sql(table.name, table.model):
+                con.execute(statement)
+    else:
+        increment.check_counts(con, counts)
+        increment.check_scope(con)
+    increment.record_state(con)
     con.execute("COMMIT")
     return counts
 

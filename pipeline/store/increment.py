@@ -1,0 +1,217 @@
+"""The small publication: when few pages changed, the new warehouse is the served one, copied,
+with the rows of those pages replaced, rather than a file made anew from all of staging.
+
+What a warehouse file was made from is recorded in it (schema `_publication`): the registry row
+of every page file (its fingerprint, the one change detector, its status and document) and the
+version of the code that makes warehouses from staging. The pages in scope of the next
+publication are those whose registry row differs from the recorded one (added, changed,
+removed, refused after the fact); their documents are the documents of those rows, before and
+after. The copy then gets, in one transaction:
+
+  * the staged tables: the rows of those documents and files deleted, and staging's rows of
+    them inserted (the same predicate on both sides: the rows outside it are staging's already);
+  * the tables computed per page (`refresh="page"`, explanation_term): the same, from the
+    refreshed rows;
+  * the small and the conformed tables (`refresh="whole"`: the dimensions): computed again whole;
+  * the views and macros made again (their columns may follow the data).
+
+Each staged table then holds as many rows as staging's, or the publication fails. A full build
+is made instead when there is no served file, it was made by other code, or more than
+MAX_CHANGED_SHARE of the pages changed (then copying saves nothing). `scripts/compare_warehouses.py`
+and tests/test_small_publication.py prove the result equal to a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.core import PARSER_VERSION
+from pipeline.core.schemas import TABLE_MODELS, columns_of
+from pipeline.store import staging
+from pipeline.store.catalog import TABLES, Table
+from pipeline.store.ddl import quote
+
+STATE_SCHEMA = "_publication"
+# Above this share of changed pages a full build costs no more than copying and replacing.
+MAX_CHANGED_SHARE = 0.25
+# The registry columns whose change puts a page in scope (not its stat signature: a touched file
+# with the same bytes is the same page).
+REGISTRY_COLUMNS = ("source_file", "fingerprint", "status", "document_id", "duplicate_of")
+
+
+def _build_version() -> str:
+    """A hash of the code that makes a warehouse from staging (and of the parser, which made
+    staging): a file made by other code is made again whole."""
+    digest = hashlib.sha256(PARSER_VERSION.encode())
+    root = Path(__file__).parents[1]
+    for path in sorted([*(root / "store").glob("*.py"), *(root / "sql").glob("*.sql")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+BUILD_VERSION = _build_version()
+
+
+@dataclass
+class Scope:
+    """The pages a small publication replaces: their files and documents (before and after)."""
+
+    files: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    pages: int = 0  # page files in staging
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The scope as temporary tables `scope_files(source_file)` and `scope_documents(document_id)`."""
+        for name, column, values in (("scope_files", "source_file", self.files), ("scope_documents", "document_id", self.documents)):
+            con.register("scope_values", pd.DataFrame({column: values}, dtype=object))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {column}::VARCHAR AS {column} FROM scope_values")
+            con.unregister("scope_values")
+
+
+def record_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Record in the new file (staging attached as `staging`) what it is made from."""
+    columns = ", ".join(REGISTRY_COLUMNS)
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {STATE_SCHEMA}")
+    con.execute(f"CREATE OR REPLACE TABLE {STATE_SCHEMA}.page AS SELECT {columns} FROM staging.source_file ORDER BY source_file")
+    con.execute(f"CREATE OR REPLACE TABLE {STATE_SCHEMA}.build AS SELECT {quote(BUILD_VERSION)} AS version")
+    con.execute(f"COMMENT ON TABLE {STATE_SCHEMA}.page IS 'The pipeline''s record of the page files this warehouse was made from (not for analysis).'")
+
+
+def plan(served: Path, staging_path: str) -> Scope | None:
+    """The scope of a small publication onto the served file, or None when a full build is due."""
+    if not served.exists():
+        return None
+    try:
+        con = duckdb.connect(str(served), read_only=True)
+    except duckdb.Error:
+        return None  # unreadable or held by a writer: a full build (the swap says why if it cannot happen)
+    try:
+        version = con.execute(
+            f"SELECT version FROM {STATE_SCHEMA}.build"
+        ).fetchone()[0] if _has_state(con) else None
+        if version != BUILD_VERSION:
+            return None
+        con.execute(f"ATTACH {quote(staging_path)} AS staging (READ_ONLY)")
+        columns = ", ".join(REGISTRY_COLUMNS)
+        changed = con.execute(
+            f"""WITH old AS (SELECT {columns} FROM {STATE_SCHEMA}.page),
+                     new AS (SELECT {columns} FROM staging.source_file),
+                     differing AS ((SELECT * FROM old EXCEPT SELECT * FROM new) UNION ALL (SELECT * FROM new EXCEPT SELECT * FROM old))
+                SELECT list(DISTINCT source_file), list(DISTINCT document_id) FILTER (WHERE document_id IS NOT NULL) FROM differing"""
+        ).fetchone()
+        pages = con.execute("SELECT count(*) FROM staging.source_file").fetchone()[0]
+    finally:
+        con.close()
+    files, documents = sorted(changed[0] or []), sorted(changed[1] or [])
+    if len(files) > MAX_CHANGED_SHARE * max(pages, 1):
+        return None
+    return Scope(files=files, documents=documents, pages=pages)
+
+
+def _has_state(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = 'build'",
+        [STATE_SCHEMA],
+    ).fetchone()[0])
+
+
+def copy_served(served: Path, target: Path) -> None:
+    shutil.copyfile(served, target)
+
+
+def _predicate(table: Table) -> str:
+    """The rows of a table that belong to the scope's pages (as staging.replace_pages keys them)."""
+    columns = columns_of(TABLE_MODELS[table.name])
+    predicates = []
+    if "document_id" in columns:
+        predicates.append("document_id IN (SELECT document_id FROM scope_documents)")
+    if table.name in staging.BY_FILE:
+        predicates.append("source_file IN (SELECT source_file FROM scope_files)")
+    return " OR ".join(predicates)
+
+
+@contextmanager
+def restricted(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] | list[str], predicate_of=None):
+    """Within the block, each of `tables` reads as its rows in scope only: a temporary view of the
+    same name (DuckDB looks in `temp` first) over the table in the file. The SQL that computes a
+    table or checks one then works on the scope unchanged."""
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    made = []
+    try:
+        for name in tables:
+            table = next(t for t in TABLES if t.name == name)
+            predicate = (predicate_of or _predicate)(table)
+            con.execute(f'CREATE TEMP VIEW {name} AS SELECT * FROM "{database}".main.{name} WHERE {predicate}')
+            made.append(name)
+        yield
+    finally:
+        for name in made:
+            con.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
+
+
+def refresh(con: duckdb.DuckDBPyConnection, table: Table, scope: Scope, load) -> None:
+    """Bring one table of the copy up to date with staging for the scope's pages (`load(con,
+    table)` fills a table as a full build does)."""
+    if table.refresh == "whole":
+        if table.name == "dim_budget_line":
+            # A line is conformed across documents (is_additive, its parent): a changed page can
+            # change the line in the tables of other documents, which the checks must then see.
+            con.execute("CREATE OR REPLACE TEMP TABLE lines_before AS SELECT * FROM dim_budget_line")
+        con.execute(f"DELETE FROM {table.name}")
+        load(con, table)
+        if table.name == "dim_budget_line":
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE changed_lines AS SELECT DISTINCT line_id FROM ("
+                "(SELECT * FROM lines_before EXCEPT SELECT * FROM dim_budget_line) UNION ALL "
+                "(SELECT * FROM dim_budget_line EXCEPT SELECT * FROM lines_before))"
+            )
+            con.execute("DROP TABLE lines_before")
+        return
+    predicate = _predicate(table)
+    con.execute(f"DELETE FROM {table.name} WHERE {predicate}")
+    if table.sql is None and table.frame is None:
+        columns = ", ".join(columns_of(table.model))
+        con.execute(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM staging.{table.name} WHERE {predicate} ORDER BY {table.order_by}"
+        )
+    else:
+        with restricted(con, table.deps):
+            load(con, table)
+
+
+def check_scope(con: duckdb.DuckDBPyConnection) -> None:
+    """The documents the checks of a small publication look at (`check_documents`): the scope's,
+    and those printing a line whose conformed row changed."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE check_documents AS SELECT document_id FROM scope_documents UNION "
+        "SELECT DISTINCT document_id FROM fact_budget_amount WHERE line_id IN (SELECT line_id FROM changed_lines)"
+    )
+
+
+def checked(table: Table) -> str:
+    """The rows of a table the checks of a small publication look at: the rows of the checked
+    documents; of the conformed lines, those that changed. (The rows outside were proven when
+    the served file was.)"""
+    if table.name == "dim_budget_line":
+        return "line_id IN (SELECT line_id FROM changed_lines)"
+    return "document_id IN (SELECT document_id FROM check_documents)"
+
+
+def check_counts(con: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> None:
+    """Every table copied from staging holds as many rows as staging: a small publication that
+    lost or repeated rows fails rather than serve them."""
+    for table in TABLES:
+        if table.sql is None and table.frame is None:
+            expected = con.execute(f"SELECT count(*) FROM staging.{table.name}").fetchone()[0]
+            if counts[table.name] != expected:
+                raise RuntimeError(
+                    f"small publication: {table.name} has {counts[table.name]} rows, staging {expected}; nothing was served"
+                )

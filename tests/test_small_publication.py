@@ -1,0 +1,91 @@
+"""The small publication (pipeline.store.increment): when few pages changed, the new warehouse is
+the served one with those pages' rows replaced, and it is the same warehouse a full build makes:
+every table, view, comment and export file (scripts/compare_warehouses.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED, SOURCES
+from warehouse_support import KIESRAAD_OWB_2020, add_made_pages, query, write_seed_variant
+
+from pipeline import cli
+from pipeline.store import increment
+
+spec = importlib.util.spec_from_file_location("compare_warehouses", ROOT / "scripts" / "compare_warehouses.py")
+compare_warehouses = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(compare_warehouses)
+
+
+def build(sources: Path, warehouse: Path) -> str:
+    """Run the build job in this process; returns how the warehouse was published."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("BUDGET_SOURCES_DIR", str(sources))
+        monkeypatch.setenv("BUDGET_WAREHOUSE_PATH", str(warehouse))
+        for name in ("BUDGET_STAGING_PATH", "BUDGET_TEST_PAUSE", "DAGSTER_HOME"):
+            monkeypatch.delenv(name, raising=False)
+        result, _run_id = cli._run_build([])
+    assert result.success
+    return cli._metadata_value(result, "budget_warehouse", "publication")
+
+
+def assert_same_as_a_full_build(sources: Path, warehouse: Path, tmp_path: Path) -> None:
+    full = tmp_path / "full" / "budget.duckdb"
+    shutil.rmtree(full.parent, ignore_errors=True)
+    assert build(sources, full) == "full"
+    expected, actual = compare_warehouses.describe(full), compare_warehouses.describe(warehouse)
+    assert [key for key in expected if actual.get(key) != expected[key]] == []
+    assert set(actual) == set(expected)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[Path, Path]:
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES, sources)
+    warehouse = tmp_path / "warehouse" / "budget.duckdb"
+    assert build(sources, warehouse) == "full"
+    return sources, warehouse
+
+
+def test_pages_added_changed_and_removed_are_published_small_and_equal_a_full_build(served, tmp_path: Path) -> None:
+    sources, warehouse = served
+    # New documents, one of them restating the seed's lines (their conformed attributes change
+    # in the seed's tables too), a page removed, a page changed by its manifest row.
+    add_made_pages(sources, [KIESRAAD_OWB_2020])
+    write_seed_variant(sources)
+    (sources / "rf_2022_MN_bijlage_IIA_staten_generaal_mln.txt").unlink()
+    manifest = sources / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(",VII,2024,OWB,7", ",VII,2024,OWB,7b"), encoding="utf-8")
+    assert "small: " in build(sources, warehouse)
+    assert query(warehouse, "SELECT count(*) FROM dim_document WHERE article_code = '7b'") == [(1,)]
+    assert_same_as_a_full_build(sources, warehouse, tmp_path)
+
+
+def test_a_second_version_of_a_loaded_page_refuses_both_in_a_small_publication(served, tmp_path: Path) -> None:
+    sources, warehouse = served
+    text = (sources / SEED).read_text(encoding="utf-8")
+    (sources / "seed_again.txt").write_text(text.replace("52.706", "52.707", 1), encoding="utf-8")
+    manifest = sources / "manifest.csv"
+    row = next(line for line in manifest.read_text(encoding="utf-8").splitlines() if line.startswith(SEED))
+    manifest.write_text(manifest.read_text(encoding="utf-8") + row.replace(SEED, "seed_again.txt") + "\n", encoding="utf-8")
+    assert "small: " in build(sources, warehouse)
+    assert query(warehouse, "SELECT count(*) FROM dim_document WHERE source_file IN (?, 'seed_again.txt')", SEED) == [(0,)]
+    assert_same_as_a_full_build(sources, warehouse, tmp_path)
+
+
+def test_nothing_changed_publishes_an_empty_scope_and_many_changes_a_full_build(served, tmp_path: Path) -> None:
+    sources, warehouse = served
+    assert build(sources, warehouse) == "small: 0 page file(s) replaced"
+    for page in sorted(sources.glob("r*.txt"))[: len(list(sources.glob("*.txt"))) // 2]:
+        page.unlink()
+    assert build(sources, warehouse) == "full"
+    assert_same_as_a_full_build(sources, warehouse, tmp_path)
+
+
+def test_a_warehouse_made_by_other_code_is_made_again_whole(served, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources, warehouse = served
+    monkeypatch.setattr(increment, "BUILD_VERSION", "other code")
+    assert build(sources, warehouse) == "full"
