@@ -29,6 +29,7 @@ def build(sources: Path, warehouse: Path) -> str:
             monkeypatch.delenv(name, raising=False)
         result, _run_id = cli._run_build([])
     assert result.success
+    build.articles_rendered = cli._metadata_value(result, "budget_report", "articles_rendered")
     return cli._metadata_value(result, "budget_warehouse", "publication")
 
 
@@ -60,6 +61,9 @@ def test_pages_added_changed_and_removed_are_published_small_and_equal_a_full_bu
     manifest = sources / "manifest.csv"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(",VII,2024,OWB,7", ",VII,2024,OWB,7b"), encoding="utf-8")
     assert "small: " in build(sources, warehouse)
+    # The report renders the articles of the changed pages again, and links the others: the
+    # seed's article 7, 7b, the Kiesraad's article 9 and the removed page's (now gone).
+    assert build.articles_rendered == 3
     assert query(warehouse, "SELECT count(*) FROM dim_document WHERE article_code = '7b'") == [(1,)]
     assert_same_as_a_full_build(sources, warehouse, tmp_path)
 

@@ -30,6 +30,7 @@ def budget_report(context: dg.AssetExecutionContext, budget_paths: BudgetPaths) 
             "report": dg.MetadataValue.path(str(report.index)),
             "documents": report.documents,
             "articles": report.articles,
+            "articles_rendered": report.rendered,
             "summary_chart": dg.MetadataValue.md(
                 f"![Uitgaven per hoofdstuk](data:image/svg+xml;base64,{base64.b64encode(summary).decode()})"
             ),

@@ -8,6 +8,8 @@ styles fetched from elsewhere: the charts are inline SVG (pipeline.report.charts
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -20,8 +22,11 @@ import duckdb
 import pandas as pd
 
 from pipeline.report import charts
+from pipeline.store.increment import BUILD_VERSION
 
 REPORT_DIR = "report"
+# Per article page, what it was made from (see _article_fingerprints).
+FINGERPRINTS = ".article_fingerprints.json"
 # Articles whose rows are fetched together: one query per data set and batch, so the report
 # reads the warehouse a bounded number of times per batch (never once per article) and holds
 # one batch in memory.
@@ -45,6 +50,7 @@ class Report:
     summary_svg: Path | None = None
     documents: int = 0
     articles: int = 0
+    rendered: int = 0  # article pages rendered (the others are the previous report's, unchanged)
 
 
 def _sql(name: str) -> str:
@@ -70,18 +76,29 @@ def _article_file(chapter: str | None, article_code: str | None) -> str:
     return f"article_{chapter or 'none'}_{article_code or 'none'}.html".replace("/", "_")
 
 
-def render(warehouse: Path, directory: Path) -> Report:
-    """Write the report of `warehouse` into `directory` (made anew)."""
+def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Report:
+    """Write the report of `warehouse` into `directory` (made anew). An article page of the
+    `previous` report whose article has the same documents in the same versions (and the report
+    the same code) is that file, hard-linked rather than rendered again."""
     directory.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        con.execute(_sql("report_figures"))
         documents = _rows(con, "documents")
         articles: dict[tuple, list[dict]] = {}
         for document in documents:
             articles.setdefault((document["chapter"], document["article_code"]), []).append(document)
         report = Report(index=directory / "index.html", documents=len(documents), articles=len(articles))
-        keys = list(articles)
+        fingerprints = _article_fingerprints(con)
+        reusable = _read_fingerprints(previous)
+        keys = []
+        for key in articles:
+            name = _article_file(*key)
+            if previous is not None and reusable.get(name) == fingerprints.get(name) and (previous / name).is_file():
+                os.link(previous / name, directory / name)
+                report.pages.append(directory / name)
+            else:
+                keys.append(key)
+        con.execute(_sql("report_figures"))
         batches = [keys[start : start + ARTICLES_PER_BATCH] for start in range(0, len(keys), ARTICLES_PER_BATCH)]
         con.register("batch_of_document", pd.DataFrame(
             [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]],
@@ -96,6 +113,8 @@ def render(warehouse: Path, directory: Path) -> Report:
                 path = directory / _article_file(chapter, article_code)
                 path.write_text(_article_page(data, chapter, article_code, articles[chapter, article_code]), encoding="utf-8")
                 report.pages.append(path)
+        (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
+        report.rendered = len(keys)
         summary = _summary_chart(con)
     finally:
         con.close()
@@ -103,6 +122,32 @@ def render(warehouse: Path, directory: Path) -> Report:
     report.summary_svg.write_text(summary or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
     report.index.write_text(_index_page(documents, summary), encoding="utf-8")
     return report
+
+
+def _version() -> str:
+    """The report's code and the warehouse's (which makes what the report reads)."""
+    digest = hashlib.sha256(BUILD_VERSION.encode())
+    for path in sorted([*Path(__file__).parent.glob("*.py"), *Path(__file__).parent.glob("sql/*.sql")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _article_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per article page: a hash of the report's version and of the article's documents with the
+    fingerprint of the page each was loaded from (what an article page is made of)."""
+    version = _version()
+    return {
+        _article_file(chapter, article_code): hashlib.sha256(f"{version}|{documents}".encode()).hexdigest()[:32]
+        for chapter, article_code, documents in con.execute(_sql("article_fingerprints")).fetchall()
+    }
+
+
+def _read_fingerprints(previous: Path | None) -> dict[str, str]:
+    try:
+        return json.loads((previous / FINGERPRINTS).read_text(encoding="utf-8")) if previous is not None else {}
+    except (OSError, ValueError):
+        return {}  # no previous report, or one made before fingerprints: render every page
 
 
 @dataclass
@@ -138,7 +183,7 @@ def publish_report(warehouse: Path, export_dir: Path) -> Report:
     new one, whole."""
     target = export_dir / REPORT_DIR
     staging = export_dir / f".{REPORT_DIR}.{uuid.uuid4().hex}"
-    report = render(warehouse, staging)
+    report = render(warehouse, staging, target if target.is_dir() else None)
     old = export_dir / f".{REPORT_DIR}.old.{uuid.uuid4().hex}"
     if target.exists():
         os.rename(target, old)
@@ -150,6 +195,7 @@ def publish_report(warehouse: Path, export_dir: Path) -> Report:
         summary_svg=target / report.summary_svg.name if report.summary_svg else None,
         documents=report.documents,
         articles=report.articles,
+        rendered=report.rendered,
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.report import REPORT_DIR
 from pipeline.store.ddl import quote
 from pipeline.store.open_data_csv import CSV_NAME, write_budgettaire_tabellen
 from pipeline.store.warehouse_file import columns_of_relation
@@ -199,6 +200,10 @@ def write_exports(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations
             else:
                 counts[f"{name}.parquet"] = _copy_parquet(con, f"SELECT * FROM {name}", version / f"{name}.parquet")
         counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME)
+        if previous is not None and (previous / REPORT_DIR).is_dir():
+            # The report is made after the swap (pipeline.report), from this one: until then the
+            # exports carry the previous one, and it renders again only the articles that changed.
+            shutil.copytree(previous / REPORT_DIR, version / REPORT_DIR, copy_function=os.link)
         (version / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         # Durable before `activate` links them: the files, then their folders.
         for path in sorted(version.rglob("*"), reverse=True):
