@@ -31,6 +31,9 @@ FROM (
     FROM staging.stg_budget_line AS l
     JOIN staging.dim_document AS d USING (document_id)
     LEFT JOIN dim_phase AS p ON p.phase = d.phase
+    -- Every line in a full build; in a small publication the lines its pages print, printed or
+    -- as parents, before and after (pipeline.store.increment.lines_to_compute).
+    WHERE l.line_id IN (SELECT line_id FROM lines_to_compute)
 )
 GROUP BY line_id
 -- A stable row order: the same rows make the same file (exports, hard links of unchanged partitions).

@@ -34,8 +34,9 @@ class Table:
     frame: Callable[..., pd.DataFrame] | None = None  # (connection with staging attached) -> its rows
     deps: tuple[str, ...] = ()  # the published tables it is made from (the asset graph's lineage)
     # How a small publication (pipeline/store/increment.py) brings it up to date: "page", its
-    # rows of the changed pages replaced (rows keyed by document, as staged); "whole", computed
-    # again (the dimensions: small, or conformed across the documents).
+    # rows of the changed pages replaced (rows keyed by document, as staged); "line", its rows of
+    # the budget lines those pages print computed again (conformed across documents); "whole",
+    # computed again whole (the small dimensions).
     refresh: str = "page"
 
     @property
@@ -104,7 +105,7 @@ TABLES: tuple[Table, ...] = (
     Table("dim_table", order_by="table_id", deps=("dim_document",)),
     Table("table_cell", order_by="table_id, cell_order", deps=("dim_table",)),
     Table("table_footnote", order_by="table_id, source_line", deps=("dim_table",)),
-    Table("dim_budget_line", sql="dim_budget_line.sql", deps=("dim_document", "dim_phase"), refresh="whole"),
+    Table("dim_budget_line", sql="dim_budget_line.sql", deps=("dim_document", "dim_phase"), refresh="line"),
     Table("fact_budget_amount", order_by="document_id, table_id, row_number, column_position",
           deps=("dim_document", "dim_table", "dim_budget_line")),
     Table("fact_budget_flexibility", order_by="document_id, table_id, fiscal_year, category", deps=("dim_document", "dim_table")),

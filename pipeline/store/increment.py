@@ -76,11 +76,37 @@ class Scope:
             con.unregister("scope_values")
 
 
-def record_state(con: duckdb.DuckDBPyConnection) -> None:
-    """Record in the new file (staging attached as `staging`) what it is made from."""
+def lines_to_compute(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> None:
+    """The budget lines whose conformed row (dim_budget_line) a build computes, as the temporary
+    table `lines_to_compute`: all of them in a full build; in a small publication every line the
+    scope's documents print or name as a parent, before (as recorded) and after (as staged)."""
+    if scope is None:
+        con.execute("CREATE OR REPLACE TEMP TABLE lines_to_compute AS SELECT DISTINCT line_id FROM staging.stg_budget_line")
+        return
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE lines_to_compute AS
+            SELECT DISTINCT unnest([line_id, parent_line_id]) AS line_id FROM (
+                SELECT line_id, parent_line_id FROM {STATE_SCHEMA}.page_line WHERE document_id IN (SELECT document_id FROM scope_documents)
+                UNION ALL
+                SELECT line_id, parent_line_id FROM staging.stg_budget_line WHERE document_id IN (SELECT document_id FROM scope_documents)
+            )"""
+    )
+
+
+def record_state(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> None:
+    """Record in the new file (staging attached as `staging`) what it is made from: every page
+    file's registry row, the lines each document prints (what lines_to_compute needs of the
+    documents as they were) and the code's version."""
     columns = ", ".join(REGISTRY_COLUMNS)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {STATE_SCHEMA}")
     con.execute(f"CREATE OR REPLACE TABLE {STATE_SCHEMA}.page AS SELECT {columns} FROM staging.source_file ORDER BY source_file")
+    lines = "SELECT DISTINCT document_id, line_id, parent_line_id FROM staging.stg_budget_line"
+    if scope is None:
+        con.execute(f"CREATE OR REPLACE TABLE {STATE_SCHEMA}.page_line AS {lines}")
+    else:
+        in_scope = "document_id IN (SELECT document_id FROM scope_documents)"
+        con.execute(f"DELETE FROM {STATE_SCHEMA}.page_line WHERE {in_scope}")
+        con.execute(f"INSERT INTO {STATE_SCHEMA}.page_line {lines} WHERE {in_scope}")
     con.execute(f"CREATE OR REPLACE TABLE {STATE_SCHEMA}.build AS SELECT {quote(BUILD_VERSION)} AS version")
     con.execute(f"COMMENT ON TABLE {STATE_SCHEMA}.page IS 'The pipeline''s record of the page files this warehouse was made from (not for analysis).'")
 
@@ -161,19 +187,21 @@ def refresh(con: duckdb.DuckDBPyConnection, table: Table, scope: Scope, load) ->
     """Bring one table of the copy up to date with staging for the scope's pages (`load(con,
     table)` fills a table as a full build does)."""
     if table.refresh == "whole":
-        if table.name == "dim_budget_line":
-            # A line is conformed across documents (is_additive, its parent): a changed page can
-            # change the line in the tables of other documents, which the checks must then see.
-            con.execute("CREATE OR REPLACE TEMP TABLE lines_before AS SELECT * FROM dim_budget_line")
         con.execute(f"DELETE FROM {table.name}")
         load(con, table)
-        if table.name == "dim_budget_line":
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE changed_lines AS SELECT DISTINCT line_id FROM ("
-                "(SELECT * FROM lines_before EXCEPT SELECT * FROM dim_budget_line) UNION ALL "
-                "(SELECT * FROM dim_budget_line EXCEPT SELECT * FROM lines_before))"
-            )
-            con.execute("DROP TABLE lines_before")
+        return
+    if table.refresh == "line":
+        # The checks look again at the tables printing a line whose conformed row changed.
+        in_scope = "line_id IN (SELECT line_id FROM lines_to_compute)"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE lines_before AS SELECT * FROM {table.name} WHERE {in_scope}")
+        con.execute(f"DELETE FROM {table.name} WHERE {in_scope}")
+        load(con, table)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE changed_lines AS SELECT DISTINCT line_id FROM ("
+            f"(SELECT * FROM lines_before EXCEPT SELECT * FROM {table.name} WHERE {in_scope}) UNION ALL "
+            f"(SELECT * FROM {table.name} WHERE {in_scope} EXCEPT SELECT * FROM lines_before))"
+        )
+        con.execute("DROP TABLE lines_before")
         return
     predicate = _predicate(table)
     con.execute(f"DELETE FROM {table.name} WHERE {predicate}")

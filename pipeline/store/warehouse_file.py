@@ -44,6 +44,7 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
     con.execute("BEGIN TRANSACTION")
     if scope is not None:
         scope.register(con)
+    increment.lines_to_compute(con, scope)
     counts = {}
     for macro in MACROS:
         if not macro.deps:  # a table's SQL may call it
@@ -68,7 +69,7 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
     else:
         increment.check_counts(con, counts)
         increment.check_scope(con)
-    increment.record_state(con)
+    increment.record_state(con, scope)
     con.execute("COMMIT")
     return counts
 
