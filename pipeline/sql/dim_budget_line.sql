@@ -4,24 +4,28 @@
 INSERT INTO dim_budget_line
 SELECT
     line_id,
-    arg_max(path, doc_order) AS path,
-    arg_max(chapter, doc_order) AS chapter,
-    arg_max(article_code, doc_order) AS article_code,
-    arg_max(article_name, doc_order) FILTER (WHERE article_name IS NOT NULL) AS article_name,
-    arg_max(measure, doc_order) AS measure,
-    arg_max(sub_article_code, doc_order) AS sub_article_code,
-    arg_max(sub_article_name, doc_order) AS sub_article_name,
-    arg_max(instrument, doc_order) AS instrument,
-    arg_max(regeling, doc_order) AS regeling,
-    arg_max(label, doc_order) AS label,
-    arg_max(level, doc_order) AS level,
+    arg_max(path, doc_rank) AS path,
+    arg_max(chapter, doc_rank) AS chapter,
+    arg_max(article_code, doc_rank) AS article_code,
+    arg_max(article_name, doc_rank) FILTER (WHERE article_name IS NOT NULL) AS article_name,
+    arg_max(measure, doc_rank) AS measure,
+    arg_max(sub_article_code, doc_rank) AS sub_article_code,
+    arg_max(sub_article_name, doc_rank) AS sub_article_name,
+    arg_max(instrument, doc_rank) AS instrument,
+    arg_max(regeling, doc_rank) AS regeling,
+    arg_max(label, doc_rank) AS label,
+    arg_max(level, doc_rank) AS level,
     bool_and(is_additive) AS is_additive,
-    arg_max(parent_line_id, doc_order) AS parent_line_id,
+    arg_max(parent_line_id, doc_rank) AS parent_line_id,
     -- A leaf: additive, and no document prints an additive child of it.
     bool_and(is_additive) AND line_id NOT IN (
         SELECT parent_line_id FROM staging.stg_budget_line WHERE is_additive AND parent_line_id IS NOT NULL
     ) AS is_leaf
 FROM (
+    -- The document order as a number (its rank): each arg_max keeps its key per line, and 12
+    -- copies of a long string key per line do not fit a small memory limit at 10,000 pages.
+    SELECT *, dense_rank() OVER (ORDER BY doc_order) AS doc_rank
+    FROM (
     SELECT
         l.*,
         -- Latest document first: year, then phase order, then id, then the row within the
@@ -34,6 +38,7 @@ FROM (
     -- Every line in a full build; in a small publication the lines its pages print, printed or
     -- as parents, before and after (pipeline.store.increment.lines_to_compute).
     WHERE l.line_id IN (SELECT line_id FROM lines_to_compute)
+    )
 )
 GROUP BY line_id
 -- A stable row order: the same rows make the same file (exports, hard links of unchanged partitions).

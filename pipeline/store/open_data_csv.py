@@ -133,15 +133,14 @@ def _csv_headers(fallback: set[str]) -> list[str]:
 def _csv_query(headers: list[str]) -> str:
     """The CSV's rows (of the years in csv_rows), in file order: by budget year first."""
     descriptive = ",\n    ".join(f"{expression} AS {_ident(header)}" for header, expression, _ in CSV_COLUMNS)
-    amounts = ",\n    ".join(f"a.{_ident(header)}" for header in headers)
-    pivot = ",\n        ".join(
-        f"max(amount_thousand_eur) FILTER (WHERE header = {quote(header)}) AS {_ident(header)}" for header in headers
-    )
+    # One map per row, header -> amount, and a lookup per column: a filtered aggregate per
+    # column would read every amount once per column.
+    amounts = ",\n    ".join(f"map_extract_value(a.amounts, {quote(header)}) AS {_ident(header)}" for header in headers)
     return f"""
         WITH a AS (
-            SELECT table_id, row_number,
-                {pivot}
-            FROM csv_amounts GROUP BY table_id, row_number
+            SELECT table_id, row_number, map_from_entries(list(struct_pack(k := header, v := amount))) AS amounts
+            FROM (SELECT table_id, row_number, header, max(amount_thousand_eur) AS amount FROM csv_amounts GROUP BY ALL)
+            GROUP BY table_id, row_number
         )
         SELECT
             {descriptive},
