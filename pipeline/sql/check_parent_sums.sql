@@ -7,7 +7,10 @@ WITH RECURSIVE f AS (
     SELECT a.table_id, a.line_id, a.column_position, a.amount_thousand_eur AS amount,
            a.value_status, l.parent_line_id, l.is_additive, a.source_line
     FROM fact_budget_amount AS a
-    JOIN dim_budget_line AS l USING (line_id)
+    -- The hierarchy as the table prints it, from the rows the new file is made from: a line is
+    -- conformed across documents (dim_budget_line keeps its latest parent and is additive only
+    -- where every document says so), and another document may hang it elsewhere.
+    JOIN staging.stg_budget_line AS l USING (document_id, table_id, row_number, line_id)
 ),
 group_rows AS (
     SELECT table_id, line_id FROM f GROUP BY ALL HAVING bool_and(value_status = 'blank')
