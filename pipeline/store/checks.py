@@ -2,7 +2,8 @@
 
 They re-prove, in SQL over the new file, what the parser enforced while reading (a second,
 independent implementation of the same rules), and that every table still matches its pandera
-model. Any row they return is a bug to look at; a failing one keeps the previous warehouse
+model. The parent sums follow each table's own hierarchy, which only staging keeps (the file has
+the lines conformed across documents): staging stays attached while the checks run. Any row they return is a bug to look at; a failing one keeps the previous warehouse
 served (pipeline/defs/warehouse.py).
 """
 
