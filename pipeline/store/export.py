@@ -37,8 +37,12 @@ DOCUMENT, CHAPTER = "document", "chapter"
 PARTITIONED = {
     "fact_budget_amount": DOCUMENT,
     "table_cell": DOCUMENT,
+    "budget_explanation": DOCUMENT,
     "dim_budget_line": CHAPTER,
 }
+# Rows per Parquet row group: a row group is buffered whole while it is written, and 122,880 rows
+# of explanation text (DuckDB's default) outgrow the memory limit at 10,000 pages.
+ROW_GROUP_ROWS = 16384
 
 
 def document_partition_sql(alias: str = "d") -> str:
@@ -93,7 +97,9 @@ def _parquet_rows(path: Path) -> int:
 
 def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> int:
     # COPY returns the number of rows it wrote.
-    return con.execute(f"COPY ({query}) TO {quote(str(target))} (FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
+    return con.execute(
+        f"COPY ({query}) TO {quote(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+    ).fetchall()[0][0]
 
 
 def _write_partitioned(con: duckdb.DuckDBPyConnection, name: str, version: Path, previous: Path | None) -> tuple[dict[str, int], dict]:
@@ -166,7 +172,7 @@ def _write_all_partitions(con: duckdb.DuckDBPyConnection, name: str, folder: Pat
     con.execute(
         f"COPY (SELECT t.*, {_stem_sql(partition_key_sql(name))} AS __partition FROM {_partition_source(name)} "
         f"WHERE {partition_key_sql(name)} IN ({wanted})) "
-        f"TO {quote(str(scratch))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (__partition))"
+        f"TO {quote(str(scratch))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, PARTITION_BY (__partition))"
     )
     try:
         files = {path.parent.name.removeprefix("__partition="): path for path in scratch.rglob("*.parquet")}
