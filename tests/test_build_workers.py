@@ -35,6 +35,15 @@ def _pages() -> tuple[list[tuple[str, bytes]], dict]:
         blobs.append((name, page.text.encode("utf-8")))
         manifest[name] = dataclasses.replace(page.manifest, file=name)
     blobs.append(("binary.txt", b"\x00\xff\xfe binary"))
+    # Two versions of one page (same identity, other content): both refused by `deduplicate`,
+    # keeping the warnings of their parse (a page with warnings and no rejections).
+    name, data = next(
+        (name, data) for name, data in blobs
+        if (result := build.parse_source(name, data, manifest.get(name)).result).warnings and not result.rejections
+    )
+    blobs.append(("other_version_" + name, data + b"\n\nanother version\n"))
+    if name in manifest:
+        manifest["other_version_" + name] = dataclasses.replace(manifest[name], file="other_version_" + name)
     return blobs, manifest
 
 
@@ -44,6 +53,12 @@ def both_ways() -> tuple[list[build.ParsedPage], list[build.ParsedPage]]:
     assert len(blobs) >= build.PARALLEL_MIN_PAGES
     here = build.parse_many(blobs, manifest, workers=1)
     in_workers = build.parse_many(blobs, manifest, workers=2)
+    warnings = {p.key: repr(p.result.warnings) for p in here}
+    assert build.deduplicate(in_workers) == build.deduplicate(here)
+    versions = [p for p in here + in_workers if p.rejected_reason is not None and "claim the same page" in p.rejected_reason]
+    assert len(versions) == 4
+    for parsed in versions:  # refused, with the warnings of their parse
+        assert repr(parsed.result.warnings) == warnings[parsed.key]
     return here, in_workers
 
 

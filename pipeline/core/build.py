@@ -89,6 +89,13 @@ class ParsedPage:
             f"duplicate_of={self.duplicate_of!r}, rejected_reason={self.rejected_reason!r})"
         )
 
+    def part(self, attribute: str) -> list[dict]:
+        """One list of the result (a PageResult attribute), without rebuilding the others."""
+        if self._rows is not None:
+            index = RESULT_INDEX[attribute]
+            return self._rows.block.records(index, *self._rows.spans[index])
+        return getattr(self._result, attribute)
+
     def _count(self, part: int) -> int:
         if self._rows is not None:
             start, stop = self._rows.spans[part]
@@ -226,7 +233,7 @@ def deduplicate(pages: list[ParsedPage], known: dict[str, tuple[str, str]] | Non
                 parsed.rejected_reason = f"{parsed.key}: {reason}"
                 parsed.result = PageResult(
                     rejections=[_page_rejection(parsed.page, parsed.rejected_reason, stage="identify")],
-                    warnings=parsed.result.warnings,
+                    warnings=parsed.part("warnings"),
                 )
             if document_id in known:
                 refused_known[document_id] = f"{known[document_id][0]}: {reason}"
