@@ -13,6 +13,7 @@ worker processes of `parse_many` only parse, and start without those (about a se
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Iterator
@@ -265,6 +266,13 @@ def _default_workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
 
+def _start_worker() -> None:
+    """A worker's modules stay loaded for its life: out of the cycle collector's sight (each of its
+    full collections would walk them all again, while a page makes hundreds of thousands of
+    objects; measured: about a tenth of a worker's time)."""
+    gc.freeze()
+
+
 @contextmanager
 def parsing_pool(pages: int, workers: int | None = None) -> Iterator[Executor | None]:
     """Worker processes for `parse_many`, started once and reused by every batch of a run (each
@@ -277,7 +285,7 @@ def parsing_pool(pages: int, workers: int | None = None) -> Iterator[Executor | 
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker) as pool:
         yield pool
 
 
