@@ -155,6 +155,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--keep", help="keep the generated pages and warehouses in this folder")
     args = parser.parse_args()
+    # The frames' half of the core (pandas, pandera), loaded before the clock starts as in a build's
+    # process; imported here rather than at the top, since the parse workers import this script.
+    import pipeline.core.frames  # noqa: F401
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="budget-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     n = args.pages

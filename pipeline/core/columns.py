@@ -16,6 +16,7 @@ from the printed formulas ("(5)=(3+4)") or, when none are printed, from the sequ
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -47,6 +48,7 @@ _FORMULA_TOKEN_RE = re.compile(r"\d{1,2}|[+\-]")
 _GLUED_FOOTNOTE_RE = re.compile(r"(?:(?<=[^\W\d_])|(?<=\))|(?<=(?<!\d)(?:19|20)\d\d))(\d)$")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # (headings repeat from table to table and page to page)
 def footnote_of_heading(text: str) -> tuple[str, str | None]:
     """The heading without the footnote digit glued to its end, and that digit (None: none)."""
     text = clean(text)
@@ -121,6 +123,7 @@ def join_split_headings(cells: list[Heading]) -> list[Heading]:
 _HYPHENATION_RE = re.compile(r"(?<=[a-z])-(?=[a-z])")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def kind_of_heading(text: str) -> str | None:
     # A word hyphenated over a line break ("Vastge-stelde", "Ontwerpbe-groting") is one word.
     lowered = _HYPHENATION_RE.sub("", clean(text).lower())
@@ -151,6 +154,7 @@ def _year(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_heading_cell(text: str) -> bool:
     text = footnote_of_heading(text)[0]
     return bool(_PURE_YEAR_RE.match(text) or kind_of_heading(text) or _FORMULA_ONLY_RE.match(text))
