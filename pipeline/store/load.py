@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.core import build, documents
+from pipeline.core.frames import to_frames, validate_frames
 from pipeline.store import staging
 
 # Pages parsed, validated and written per batch: bounds memory whatever the run's size.
@@ -107,7 +108,7 @@ def _load_batch(batch, sources, manifest, staged, known, pool, connect: Connect,
         if result.sha256 != page.sha256:
             raise SourcesChanged(f"{page.key} changed during the run; run again")
     report.refused_documents.update(build.deduplicate(parsed, known))
-    outcome = build.validate_frames(build.to_frames(parsed))
+    outcome = validate_frames(to_frames(parsed))
     frames = outcome.frames
     signatures = {page.key: page.stat_signature or None for page in batch}
     frames["source_file"]["stat_signature"] = frames["source_file"]["source_file"].map(signatures)

@@ -19,7 +19,7 @@ from pipeline.core.schemas import TABLE_MODELS, column_descriptions, columns_of
 from pipeline.store.ddl import create_table_sql
 from pipeline.store.hooks import pause
 
-# The tables the parse fills per page (the validated frames of pipeline.core.build).
+# The tables the parse fills per page (the validated frames of pipeline.core.frames).
 PAGE_TABLES = (
     "dim_document",
     "dim_table",
