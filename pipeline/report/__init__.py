@@ -22,15 +22,16 @@ import duckdb
 import pandas as pd
 
 from pipeline.report import charts
+from pipeline.store.connections import duckdb_config
 from pipeline.store.increment import BUILD_VERSION
 
 REPORT_DIR = "report"
 # Per article page, what it was made from (see _article_fingerprints).
 FINGERPRINTS = ".article_fingerprints.json"
-# Articles whose rows are fetched together: one query per data set and batch, so the report
-# reads the warehouse a bounded number of times per batch (never once per article) and holds
-# one batch in memory.
-ARTICLES_PER_BATCH = 200
+# Documents whose rows are fetched together (whole articles, so at least one article): one
+# query per data set and batch, so the report reads the warehouse a bounded number of times (never
+# once per article) and holds one batch's rows and texts in memory.
+DOCUMENTS_PER_BATCH = 200
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
@@ -81,7 +82,7 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     `previous` report whose article has the same documents in the same versions (and the report
     the same code) is that file, hard-linked rather than rendered again."""
     directory.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True, config=duckdb_config())
     try:
         documents = _rows(con, "documents")
         articles: dict[tuple, list[dict]] = {}
@@ -99,7 +100,11 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
             else:
                 keys.append(key)
         con.execute(_sql("report_figures"))
-        batches = [keys[start : start + ARTICLES_PER_BATCH] for start in range(0, len(keys), ARTICLES_PER_BATCH)]
+        batches: list[list[tuple]] = []
+        for key in keys:
+            if not batches or sum(len(articles[k]) for k in batches[-1]) + len(articles[key]) > DOCUMENTS_PER_BATCH:
+                batches.append([])
+            batches[-1].append(key)
         con.register("batch_of_document", pd.DataFrame(
             [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]],
             columns=["document_id", "batch"],
