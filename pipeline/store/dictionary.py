@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from pipeline.core.schemas import table_description
-from pipeline.store import export, open_data_csv
+from pipeline.store import export, increment, open_data_csv
 from pipeline.store.catalog import MACROS, TABLES, VIEWS
 from pipeline.store.ddl import PRIMARY_KEYS
 
@@ -88,6 +88,12 @@ def render() -> str:
         lines += _section(view.name, view.model)
     lines += ["## Macros", "", "Stored in the warehouse (pipeline/sql/<name>.sql):", ""]
     lines += [f"- `{m.name}`: {_cell(m.description)}" for m in MACROS] + [""]
+    lines += [
+        f"The schema `{increment.STATE_SCHEMA}` is the pipeline's record of what the file was made from (each page",
+        "file's registry row, the lines each document prints, the code's version), which a small publication",
+        "reads (pipeline/store/increment.py); it is not for analysis.",
+        "",
+    ]
     lines += [
         "## export",
         "",
