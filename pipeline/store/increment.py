@@ -208,7 +208,8 @@ def refresh(con: duckdb.DuckDBPyConnection, table: Table, scope: Scope, load) ->
     if table.sql is None and table.frame is None:
         columns = ", ".join(columns_of(table.model))
         con.execute(
-            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM staging.{table.name} WHERE {predicate} ORDER BY {table.order_by}"
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM staging.{table.name} WHERE {predicate}"
+            + (f" ORDER BY {table.order_by}" if table.order_by else "")
         )
     else:
         with restricted(con, table.deps):

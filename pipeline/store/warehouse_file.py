@@ -39,7 +39,7 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
     `scope`, `con` is a copy of the served warehouse and only the scope's pages are replaced
     (pipeline.store.increment)."""
     attach_staging(con, staging_path)
-    # One transaction: each statement on its own (a CREATE, a COMMENT) is a commit of its own,
+    # Few transactions: each statement on its own (a CREATE, a COMMENT) is a commit of its own,
     # and the hundreds of them cost seconds whatever the size of the data.
     con.execute("BEGIN TRANSACTION")
     if scope is not None:
@@ -53,6 +53,11 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
         if scope is None:
             con.execute(create_table_sql(table.name, table.model))
             _load(con, table)
+            # A full build's file is new (discarded if anything fails): each table commits on its
+            # own, so its rows leave memory before the next is sorted in. One transaction for all
+            # of them ran out of DuckDB's memory limit at 10,000 pages.
+            con.execute("COMMIT")
+            con.execute("BEGIN TRANSACTION")
         else:
             increment.refresh(con, table, scope, _load)
         counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
@@ -85,7 +90,8 @@ def _load(con: duckdb.DuckDBPyConnection, table: Table) -> None:
             con.unregister("incoming_frame")
     else:
         columns = ", ".join(columns_of(table.model))
-        con.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM staging.{table.name} ORDER BY {table.order_by}")
+        order = f" ORDER BY {table.order_by}" if table.order_by else ""
+        con.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM staging.{table.name}{order}")
 
 
 def create_view(con: duckdb.DuckDBPyConnection, view: View) -> None:
