@@ -205,7 +205,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations
                 counts.update(table_counts)
             else:
                 counts[f"{name}.parquet"] = _copy_parquet(con, f"SELECT * FROM {name}", version / f"{name}.parquet")
-        counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME, previous)
+        counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME)
         if previous is not None and (previous / REPORT_DIR).is_dir():
             # The report is made after the swap (pipeline.report), from this one: until then the
             # exports carry the previous one, and it renders again only the articles that changed.

@@ -13,9 +13,6 @@ without a budget year or phase are left out.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +25,6 @@ from pipeline.store.ddl import quote
 
 CSV_NAME = "budgettaire_tabellen.csv"
 CSV_DELIMITER = ";"
-# The CSV's chunks (one per budget year and phase) and what each was made from, beside it.
-CHUNKS_DIR = ".csv_chunks"
-CHUNK_FINGERPRINTS = "fingerprints.json"
 
 # The descriptive columns of the CSV: header, SQL over the `rows` of export_budgettaire_tabellen.sql, description.
 CSV_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -136,9 +130,8 @@ def _csv_headers(fallback: set[str]) -> list[str]:
     return [column.header for column in CSV_AMOUNT_LAYOUT] + sorted(fallback)
 
 
-def _csv_query(headers: list[str], part: str = "TRUE") -> str:
-    """The CSV's rows (of the years in csv_rows, those of `part`: SQL over a csv_rows row `r`), in
-    file order: by budget year and phase first."""
+def _csv_query(headers: list[str]) -> str:
+    """The CSV's rows (of the years in csv_rows), in file order: by budget year first."""
     descriptive = ",\n    ".join(f"{expression} AS {_ident(header)}" for header, expression, _ in CSV_COLUMNS)
     # One map per row, header -> amount, and a lookup per column: a filtered aggregate per
     # column would read every amount once per column.
@@ -146,15 +139,13 @@ def _csv_query(headers: list[str], part: str = "TRUE") -> str:
     return f"""
         WITH a AS (
             SELECT table_id, row_number, map_from_entries(list(struct_pack(k := header, v := amount))) AS amounts
-            FROM (SELECT table_id, row_number, header, max(amount_thousand_eur) AS amount FROM csv_amounts
-                  WHERE table_id IN (SELECT table_id FROM csv_rows AS r WHERE {part}) GROUP BY ALL)
+            FROM (SELECT table_id, row_number, header, max(amount_thousand_eur) AS amount FROM csv_amounts GROUP BY ALL)
             GROUP BY table_id, row_number
         )
         SELECT
             {descriptive},
             {amounts}
         FROM csv_rows AS r LEFT JOIN a USING (table_id, row_number)
-        WHERE {part}
         ORDER BY r.budget_year, r.phase_order, r.chapter_order, r.chapter, r.article_order, r.article_code,
                  r.document_id, r.table_id, r.row_number
     """
@@ -167,57 +158,16 @@ def _prepare_csv(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {header for (header,) in con.execute("SELECT DISTINCT header FROM csv_amounts WHERE header_order IS NULL").fetchall()}
 
 
-def write_budgettaire_tabellen(con: duckdb.DuckDBPyConnection, path: Path, previous: Path | None = None) -> int:
+def write_budgettaire_tabellen(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """The CSV, from the warehouse being built (`con`, with the staging database attached as
-    `staging`); returns its row count.
-
-    The file is written as one chunk per budget year and phase (its rows come in that order), kept
-    beside it in CHUNKS_DIR with a hash of what each chunk is made from: a chunk of the `previous`
-    export folder made from the same rows, amounts and headers is that file, hard-linked, and the
-    CSV is the header and the chunks concatenated: the same bytes as one COPY of the whole query."""
+    `staging`); returns its row count."""
     con.register("csv_layout", layout_frame())
     try:
-        headers = _csv_headers(_prepare_csv(con))
-        chunks = path.parent / CHUNKS_DIR
-        chunks.mkdir()
-        parts = con.execute(
-            """WITH part_of_table AS (SELECT DISTINCT table_id, budget_year, phase_order FROM csv_rows),
-                    amounts AS (SELECT p.budget_year, p.phase_order, sum(hash(a)::HUGEINT) AS digest
-                                FROM csv_amounts AS a JOIN part_of_table AS p USING (table_id) GROUP BY ALL)
-               SELECT r.budget_year, r.phase_order, count(*)::VARCHAR || ':' || sum(hash(r)::HUGEINT)::VARCHAR || ':' || coalesce(any_value(a.digest)::VARCHAR, '')
-               FROM csv_rows AS r LEFT JOIN amounts AS a USING (budget_year, phase_order)
-               GROUP BY r.budget_year, r.phase_order ORDER BY r.budget_year, r.phase_order"""
-        ).fetchall()
-        fingerprints = {"headers": headers, "chunks": {f"{year}_{order}": digest for year, order, digest in parts}}
-        reusable = _read_chunk_fingerprints(previous)
-        reuse = reusable.get("headers") == headers
-        header = chunks / "header.csv"
-        options = f"FORMAT csv, DELIMITER {quote(CSV_DELIMITER)}"
-        con.execute(f"COPY (SELECT * FROM ({_csv_query(headers, 'FALSE')}) LIMIT 0) TO {quote(str(header))} ({options}, HEADER)").fetchall()
-        with open(path, "wb") as out:
-            with open(header, "rb") as handle:
-                shutil.copyfileobj(handle, out)
-            header.unlink()
-            for year, order, _digest in parts:
-                name = f"{year}_{order}"
-                chunk, old = chunks / f"{name}.csv", previous / CHUNKS_DIR / f"{name}.csv" if previous is not None else None
-                if reuse and old is not None and reusable["chunks"].get(name) == fingerprints["chunks"][name] and old.is_file():
-                    os.link(old, chunk)
-                else:
-                    part = f"r.budget_year = {int(year)} AND r.phase_order = {int(order)}"
-                    con.execute(f"COPY ({_csv_query(headers, part)}) TO {quote(str(chunk))} ({options}, HEADER false)").fetchall()
-                with open(chunk, "rb") as handle:
-                    shutil.copyfileobj(handle, out)
-        (chunks / CHUNK_FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
-        return con.execute("SELECT count(*) FROM csv_rows").fetchall()[0][0]
+        fallback = _prepare_csv(con)
+        return con.execute(
+            f"COPY ({_csv_query(_csv_headers(fallback))}) TO {quote(str(path))} (FORMAT csv, HEADER, DELIMITER {quote(CSV_DELIMITER)})"
+        ).fetchall()[0][0]
     finally:
         con.unregister("csv_layout")
         for table in ("csv_rows", "csv_amounts"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _read_chunk_fingerprints(previous: Path | None) -> dict:
-    try:
-        return json.loads((previous / CHUNKS_DIR / CHUNK_FINGERPRINTS).read_text(encoding="utf-8")) if previous is not None else {}
-    except (OSError, ValueError):
-        return {}  # no previous export, or one made before chunks: write every chunk
