@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEED, SOURCES
-from warehouse_support import KIESRAAD_OWB_2020, add_made_pages, query, write_seed_variant
+from warehouse_support import KIESRAAD_OWB_2020, add_made_pages, build_environment, query, write_seed_variant
 
 from pipeline import cli
 from pipeline.store import increment
@@ -22,11 +22,7 @@ spec.loader.exec_module(compare_warehouses)
 
 def build(sources: Path, warehouse: Path) -> str:
     """Run the build job in this process; returns how the warehouse was published."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("BUDGET_SOURCES_DIR", str(sources))
-        monkeypatch.setenv("BUDGET_WAREHOUSE_PATH", str(warehouse))
-        for name in ("BUDGET_STAGING_PATH", "BUDGET_TEST_PAUSE", "DAGSTER_HOME"):
-            monkeypatch.delenv(name, raising=False)
+    with build_environment(sources, warehouse):
         result, _run_id = cli._run_build([])
     assert result.success
     build.articles_rendered = cli._metadata_value(result, "budget_report", "articles_rendered")

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -72,15 +73,22 @@ def write_seed_variant(sources: Path, name: str = SEED_VARIANT) -> str:
     return name
 
 
-def build_in_process(sources: Path, warehouse: Path) -> int:
-    """`budget-warehouse build` in this process (ephemeral Dagster instance); its exit code."""
-    from pipeline import cli
-
+@contextmanager
+def build_environment(sources: Path, warehouse: Path):
+    """The environment of a build in this process: these paths, an ephemeral Dagster instance."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("BUDGET_SOURCES_DIR", str(sources))
         monkeypatch.setenv("BUDGET_WAREHOUSE_PATH", str(warehouse))
         for name in ("BUDGET_STAGING_PATH", "BUDGET_TEST_PAUSE", "DAGSTER_HOME"):
             monkeypatch.delenv(name, raising=False)
+        yield
+
+
+def build_in_process(sources: Path, warehouse: Path) -> int:
+    """`budget-warehouse build` in this process (ephemeral Dagster instance); its exit code."""
+    from pipeline import cli
+
+    with build_environment(sources, warehouse):
         return cli.main(["build", "--sources", str(sources), "--warehouse", str(warehouse)])
 
 
