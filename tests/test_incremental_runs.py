@@ -10,6 +10,7 @@ import pytest
 from conftest import BUNDLED_AMOUNTS, SEED, SEED_AMOUNTS, SOURCES
 
 from pipeline import cli
+from pipeline.store import load
 from pipeline.store.catalog import TABLE_NAMES
 
 # Columns that record when, not what: left out of the checksums.
@@ -57,6 +58,16 @@ def test_materializing_twice_gives_identical_tables(tmp_path, sources_copy, caps
     second_output = build(sources_copy, warehouse, capsys, monkeypatch)
     assert parsed_count(second_output) == 0
     assert checksums(warehouse) == first
+
+
+def test_pages_loaded_in_many_batches_give_the_tables_of_one_batch(tmp_path, sources_copy, capsys, monkeypatch):
+    """The next batch is parsed while the last one is written: the same rows either way."""
+    one_batch = tmp_path / "one" / "budget.duckdb"
+    build(sources_copy, one_batch, capsys, monkeypatch)
+    monkeypatch.setattr(load, "BATCH_PAGES", 3)
+    batches = tmp_path / "many" / "budget.duckdb"
+    build(sources_copy, batches, capsys, monkeypatch)
+    assert checksums(batches) == checksums(one_batch)
 
 
 def test_loading_one_document_again_is_a_run_with_its_file_as_config(tmp_path, sources_copy, capsys, monkeypatch):
