@@ -3,7 +3,7 @@
 DuckDB's buffer pool may grow to 80% of the machine's memory by default. A build that loads
 10,000 pages has no use for that much (DuckDB spills what does not fit to a temporary folder),
 and a build sharing a machine with BI tools should not take it: BUDGET_DUCKDB_MEMORY_LIMIT caps
-each connection (default 500MB; any DuckDB size such as '2GB').
+each connection (default 400MB; any DuckDB size such as '2GB').
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import duckdb
 
-DEFAULT_MEMORY_LIMIT = "500MB"
+DEFAULT_MEMORY_LIMIT = "400MB"
 # Longest wait for a DuckDB file another process holds (the staging database while another build
 # writes it): a build fails with the cause rather than hang.
 LOCK_WAIT_S = 20.0
