@@ -65,13 +65,15 @@ def test_the_asset_graph_is_the_lineage_from_pages_to_every_table_and_view() -> 
     assert {(name, "matches_model") for name in ("dim_budget_line", "dim_year", "dim_chapter", "dim_phase")} <= checks
 
 
-def test_each_table_and_view_asset_carries_its_own_row_count_and_schema(built: tuple[Path, dg.ExecuteInProcessResult]) -> None:
+def test_each_table_asset_carries_its_own_row_count_and_schema(built: tuple[Path, dg.ExecuteInProcessResult]) -> None:
     target, result = built
     materialized = {
         event.asset_key.to_user_string(): event.materialization.metadata for event in result.get_asset_materialization_events()
     }
-    for name in (*TABLE_NAMES, *VIEW_NAMES):
+    for name in TABLE_NAMES:
         assert materialized[name]["dagster/row_count"].value == query(target, f"SELECT count(*) FROM {name}")[0][0], name
+    for name in VIEW_NAMES:  # a view is materialized with the file; counting it would compute it whole
+        assert "dagster/row_count" not in materialized[name], name
     specs = {spec.key.to_user_string(): spec for spec in make_definitions().resolve_all_asset_specs()}
     columns = [c.name for c in specs["fact_budget_amount"].metadata["dagster/column_schema"].columns]
     assert columns == [r[0] for r in query(target, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'fact_budget_amount' ORDER BY column_index")]
