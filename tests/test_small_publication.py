@@ -5,6 +5,7 @@ every table, view, comment and export file (scripts/compare_warehouses.py)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from conftest import ROOT, SEED, SOURCES
 from warehouse_support import KIESRAAD_OWB_2020, add_made_pages, build_environment, query, write_seed_variant
 
 from pipeline import cli
-from pipeline.store import increment
+from pipeline.store import increment, open_data_csv
 
 spec = importlib.util.spec_from_file_location("compare_warehouses", ROOT / "scripts" / "compare_warehouses.py")
 compare_warehouses = importlib.util.module_from_spec(spec)
@@ -89,3 +90,49 @@ def test_a_warehouse_made_by_other_code_is_made_again_whole(served, monkeypatch:
     sources, warehouse = served
     monkeypatch.setattr(increment, "BUILD_VERSION", "other code")
     assert build(sources, warehouse) == "full"
+
+
+def _mark_first_row_of_chunk(export: Path, year: int, phase: str) -> None:
+    """Overwrite the first digit of the year of one chunk's first row in the served CSV with '9'
+    (same length, so its index still fits): the mark shows whether the next CSV took the chunk's
+    bytes from it."""
+    index = json.loads((export / open_data_csv.CSV_INDEX).read_text(encoding="utf-8"))
+    offset = index["header_bytes"]
+    for chunk in index["chunks"]:
+        if (chunk["budget_year"], chunk["phase"]) == (year, phase):
+            break
+        offset += chunk["bytes"]
+    path = export / open_data_csv.CSV_NAME
+    data = bytearray(path.read_bytes())
+    assert data[offset:offset + 5] == f"{year};".encode()
+    data[offset] = ord("9")
+    path.write_bytes(bytes(data))
+
+
+def _without_mark(csv: bytes, year: int) -> bytes:
+    return csv.replace(b"\n9" + str(year)[1:].encode() + b";", b"\n" + str(year).encode() + b";")
+
+
+def test_a_small_publication_computes_the_csv_chunks_of_the_changed_years_and_phases_and_copies_the_others(served, tmp_path: Path) -> None:
+    sources, warehouse = served
+    export = warehouse.parent / "export"
+    _mark_first_row_of_chunk(export.resolve(), 2024, "OWB")
+    add_made_pages(sources, [KIESRAAD_OWB_2020])  # the chunk 2020 OWB
+    assert "small: " in build(sources, warehouse)
+    csv = (export / open_data_csv.CSV_NAME).read_bytes()
+    assert b"\n9024;OWB;" in csv and b"\n2020;OWB;" in csv
+    full = tmp_path / "full" / "budget.duckdb"
+    assert build(sources, full) == "full"
+    assert _without_mark(csv, 2024) == (full.parent / "export" / open_data_csv.CSV_NAME).read_bytes()
+
+
+def test_a_csv_not_made_from_the_served_warehouse_is_written_whole(served, tmp_path: Path) -> None:
+    sources, warehouse = served
+    export = warehouse.parent / "export"
+    _mark_first_row_of_chunk(export.resolve(), 2024, "OWB")
+    index_path = export.resolve() / open_data_csv.CSV_INDEX
+    index_path.write_text(index_path.read_text(encoding="utf-8").replace('"made_from": "', '"made_from": "other '), encoding="utf-8")
+    add_made_pages(sources, [KIESRAAD_OWB_2020])
+    assert "small: " in build(sources, warehouse)
+    assert b"\n9024;OWB;" not in (export / open_data_csv.CSV_NAME).read_bytes()
+    assert_same_as_a_full_build(sources, warehouse, tmp_path)
