@@ -10,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import ROOT, SEED, SOURCES
 from warehouse_support import KIESRAAD_OWB_2020, add_made_pages, build_environment, query, write_seed_variant
@@ -163,4 +164,17 @@ def test_a_small_publication_that_brings_a_csv_column_writes_the_csv_whole(serve
     assert "small: " in build(sources, warehouse)
     header = (warehouse.parent / "export" / open_data_csv.CSV_NAME).read_text(encoding="utf-8").split("\n", 1)[0]
     assert header.endswith(';"OWB raming T+5 #1"')
+    assert_same_as_a_full_build(sources, warehouse, tmp_path)
+
+
+def test_a_renamed_article_is_written_into_the_csv_rows_of_other_years_that_take_its_name(served, tmp_path: Path) -> None:
+    sources, warehouse = served
+    # The 1SUPP 2018 page of IIA article 10 prints no article name: its CSV rows take the
+    # conformed line's, which the 1SUPP 2017 page names.
+    page = sources / "rf_2017_1SUPP_IIA_art10_nominaal_onvoorzien.txt"
+    page.write_text(page.read_text(encoding="utf-8").replace("10 Nominaal en onvoorzien", "10 Nominaal en onvoorzien herzien"), encoding="utf-8")
+    assert "small: " in build(sources, warehouse)
+    frame = pd.read_csv(warehouse.parent / "export" / open_data_csv.CSV_NAME, sep=";", dtype=str)
+    names = frame.loc[(frame["Begrotingsjaar"] == "2018") & (frame["Fase"] == "1SUPP") & (frame["Hoofdstuknummer"] == "IIA"), "Artikelnaam"]
+    assert set(names) == {"Nominaal en onvoorzien herzien"}
     assert_same_as_a_full_build(sources, warehouse, tmp_path)
