@@ -14,6 +14,7 @@ without a budget year or phase are left out.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -206,7 +207,7 @@ def _reusable_index(previous: Path | None, scope: Scope | None) -> dict | None:
     return index
 
 
-def _write_chunks(con: duckdb.DuckDBPyConnection, path: Path, reused_fallback: set[str] = frozenset()) -> dict:
+def _write_chunks(con: duckdb.DuckDBPyConnection, path: Path, reused_fallback: Collection[str] = ()) -> dict:
     """Compute the chunks in csv_chunks and COPY them, with the header, to `path`; returns their
     index: the columns, the header's bytes and per chunk (in file order) its year, phase, rows,
     bytes and own columns. `reused_fallback` are the own columns of the chunks taken from elsewhere."""
@@ -223,7 +224,7 @@ def _write_chunks(con: duckdb.DuckDBPyConnection, path: Path, reused_fallback: s
                ORDER BY budget_year, 3"""
         ).fetchall()
     ]
-    headers = _csv_headers(reused_fallback.union(*(chunk["fallback"] for chunk in chunks)))
+    headers = _csv_headers(set(reused_fallback).union(*(chunk["fallback"] for chunk in chunks)))
     con.execute(f"COPY ({_csv_query(headers)}) TO {quote(str(path))} (FORMAT csv, HEADER, DELIMITER {quote(CSV_DELIMITER)})").fetchall()
     ends = record_ends(path)
     if len(ends) != 1 + sum(chunk["rows"] for chunk in chunks):
@@ -243,7 +244,7 @@ def _write_changed_chunks(con: duckdb.DuckDBPyConnection, path: Path, previous_c
     reused = [chunk for chunk in previous["chunks"] if (chunk["budget_year"], chunk["phase"]) not in in_scope]
     part = path.with_name(f".{path.name}.changed")
     try:
-        changed = _write_chunks(con, part, set().union(*(chunk["fallback"] for chunk in reused)))
+        changed = _write_chunks(con, part, [header for chunk in reused for header in chunk["fallback"]])
         if changed["headers"] != previous["headers"]:
             return None
         sources = {**_chunk_offsets(previous, previous_csv), **_chunk_offsets(changed, part)}
