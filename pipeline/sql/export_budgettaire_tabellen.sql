@@ -1,17 +1,24 @@
 -- The rows and the placed amounts of budgettaire_tabellen.csv (pipeline.store.open_data_csv), as two
 -- temporary tables: csv_rows (one per document, table and budget line; 'waarvan' breakdowns
 -- left out, except the additive ones of a complete split) and csv_amounts (each printed figure with the CSV column it goes in).
--- Needs the staging database attached as `staging` (for the rows' printed codes and parents)
--- and the relation csv_layout (open_data_csv.layout_frame(): where each printed column goes).
+-- Needs the staging database attached as `staging` (for the rows' printed codes and parents),
+-- the relation csv_layout (open_data_csv.layout_frame(): where each printed column goes) and
+-- the table csv_chunks(budget_year, phase): the chunks of the file to compute, each the rows of
+-- the documents of one budget year and phase (every chunk, or those a small publication changed).
+CREATE OR REPLACE TEMP TABLE csv_documents AS
+SELECT d.document_id, d.budget_year, d.phase
+FROM dim_document AS d
+JOIN csv_chunks AS c ON c.budget_year = d.budget_year AND c.phase = d.phase;
+
 CREATE OR REPLACE TEMP TABLE csv_rows AS
 WITH children AS (
     SELECT DISTINCT table_id, parent_line_id AS line_id
     FROM staging.stg_budget_line
-    WHERE is_additive AND parent_line_id IS NOT NULL
+    WHERE is_additive AND parent_line_id IS NOT NULL AND document_id IN (SELECT document_id FROM csv_documents)
 )
 SELECT
     l.document_id, l.table_id, l.row_number, l.measure,
-    d.budget_year, p.phase_order, p.open_data_code,
+    d.budget_year, d.phase, p.phase_order, p.open_data_code,
     ch.sort_order AS chapter_order,
     l.chapter, ch.chapter_name,
     try_cast(regexp_extract(l.article_code, '^\d+') AS INTEGER) AS article_order,
@@ -22,13 +29,13 @@ SELECT
     CASE WHEN l.level IN ('detail', 'breakdown') THEN coalesce(l.regeling || ' - ', '') || l.label ELSE l.regeling END AS regeling_name,
     c.line_id IS NOT NULL AS has_children
 FROM staging.stg_budget_line AS l
-JOIN dim_document AS d USING (document_id)
+JOIN csv_documents AS d USING (document_id)
 JOIN dim_phase AS p ON p.phase = d.phase
 JOIN dim_table AS t ON t.table_id = l.table_id AND t.status = 'loaded'
 LEFT JOIN dim_chapter AS ch ON ch.chapter = l.chapter
 LEFT JOIN dim_budget_line AS b ON b.line_id = l.line_id
 LEFT JOIN children AS c ON c.table_id = l.table_id AND c.line_id = l.line_id
-WHERE (l.level <> 'breakdown' OR l.is_additive) AND d.budget_year IS NOT NULL;
+WHERE l.level <> 'breakdown' OR l.is_additive;
 
 CREATE OR REPLACE TEMP TABLE csv_amounts AS
 WITH cols AS (
@@ -36,8 +43,8 @@ WITH cols AS (
     SELECT DISTINCT f.table_id, f.column_position, f.column_kind, d.phase, d.budget_year,
            (f.fiscal_year - d.budget_year)::INTEGER AS t_offset
     FROM fact_budget_amount AS f
-    JOIN dim_document AS d USING (document_id)
-    WHERE d.budget_year IS NOT NULL AND d.phase IS NOT NULL AND f.fiscal_year IS NOT NULL
+    JOIN csv_documents AS d USING (document_id)
+    WHERE f.fiscal_year IS NOT NULL
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY table_id, column_kind, t_offset ORDER BY column_position DESC) AS kind_rank

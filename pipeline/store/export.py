@@ -21,6 +21,7 @@ import duckdb
 
 from pipeline.report import REPORT_DIR
 from pipeline.store.ddl import quote
+from pipeline.store.increment import Scope
 from pipeline.store.open_data_csv import CSV_NAME, write_budgettaire_tabellen
 from pipeline.store.warehouse_file import columns_of_relation
 
@@ -188,10 +189,12 @@ def _write_all_partitions(con: duckdb.DuckDBPyConnection, name: str, folder: Pat
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def write_exports(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations: list[str]) -> tuple[Path, dict[str, int]]:
+def write_exports(
+    con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations: list[str], scope: Scope | None = None
+) -> tuple[Path, dict[str, int]]:
     """Write every export into a new version folder; returns it and the row count of each file
     (by its path in the folder). Nothing a reader sees changes until `activate` links `export`
-    to the folder."""
+    to the folder. `scope`: the pages a small publication replaced (the CSV computes only their chunks)."""
     version = warehouse_dir / VERSIONS_DIR / uuid.uuid4().hex
     version.mkdir(parents=True)
     counts: dict[str, int] = {}
@@ -205,7 +208,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations
                 counts.update(table_counts)
             else:
                 counts[f"{name}.parquet"] = _copy_parquet(con, f"SELECT * FROM {name}", version / f"{name}.parquet")
-        counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME)
+        counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME, previous, scope)
         if previous is not None and (previous / REPORT_DIR).is_dir():
             # The report is made after the swap (pipeline.report), from this one: until then the
             # exports carry the previous one, and it renders again only the articles that changed.

@@ -67,13 +67,30 @@ class Scope:
     files: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
     pages: int = 0  # page files in staging
+    # The (budget year, phase) of the documents as the served file has them: their rows leave those.
+    served_partitions: list[tuple[int | None, str | None]] = field(default_factory=list)
+    # pages_digest of the served file: what its exports were made from.
+    served_pages: str = ""
 
     def register(self, con: duckdb.DuckDBPyConnection) -> None:
-        """The scope as temporary tables `scope_files(source_file)` and `scope_documents(document_id)`."""
+        """The scope as temporary tables `scope_files(source_file)`, `scope_documents(document_id)`
+        and `scope_served_partitions(budget_year, phase)`."""
         for name, column, values in (("scope_files", "source_file", self.files), ("scope_documents", "document_id", self.documents)):
             con.register("scope_values", pd.DataFrame({column: values}, dtype=object))
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {column}::VARCHAR AS {column} FROM scope_values")
             con.unregister("scope_values")
+        con.execute("CREATE OR REPLACE TEMP TABLE scope_served_partitions (budget_year INTEGER, phase VARCHAR)")
+        if self.served_partitions:
+            con.executemany("INSERT INTO scope_served_partitions VALUES (?, ?)", self.served_partitions)
+
+
+def pages_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of what the warehouse `con` was made from (its recorded page files and code
+    version): the exports made with a file carry it, so a small publication reuses an export only
+    when it was made from the file it starts from."""
+    return con.execute(
+        f"SELECT (SELECT version FROM {STATE_SCHEMA}.build) || ':' || count(*) || ':' || coalesce(sum(hash(p)::HUGEINT), 0) FROM {STATE_SCHEMA}.page AS p"
+    ).fetchall()[0][0]
 
 
 def lines_to_compute(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> None:
@@ -134,12 +151,17 @@ def plan(served: Path, staging_path: str) -> Scope | None:
                 SELECT list(DISTINCT source_file), list(DISTINCT document_id) FILTER (WHERE document_id IS NOT NULL) FROM differing"""
         ).fetchone()
         pages = con.execute("SELECT count(*) FROM staging.source_file").fetchone()[0]
+        documents = sorted(changed[1] or [])
+        served_partitions = con.execute(
+            "SELECT DISTINCT budget_year, phase FROM dim_document WHERE list_contains(?, document_id) ORDER BY ALL", [documents]
+        ).fetchall()
+        served_pages = pages_digest(con)
     finally:
         con.close()
-    files, documents = sorted(changed[0] or []), sorted(changed[1] or [])
+    files = sorted(changed[0] or [])
     if len(files) > MAX_CHANGED_SHARE * max(pages, 1):
         return None
-    return Scope(files=files, documents=documents, pages=pages)
+    return Scope(files=files, documents=documents, pages=pages, served_partitions=served_partitions, served_pages=served_pages)
 
 
 def _has_state(con: duckdb.DuckDBPyConnection) -> bool:

@@ -13,18 +13,27 @@ without a budget year or phase are left out.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipeline.core.columns import MUTATIE, ONTWERP, RAMING, REALISATIE, STAND, VASTGESTELD, VERSCHIL
 from pipeline.sql import sql_text
+from pipeline.store import increment
 from pipeline.store.ddl import quote
+from pipeline.store.increment import Scope
 
 CSV_NAME = "budgettaire_tabellen.csv"
 CSV_DELIMITER = ";"
+# Beside the CSV in the export folder: its chunks (one per budget year and phase) and what it was made from.
+CSV_INDEX = ".budgettaire_tabellen.json"
+READ_BLOCK = 1 << 22  # bytes read at a time when copying or indexing the CSV
 
 # The descriptive columns of the CSV: header, SQL over the `rows` of export_budgettaire_tabellen.sql, description.
 CSV_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -131,7 +140,7 @@ def _csv_headers(fallback: set[str]) -> list[str]:
 
 
 def _csv_query(headers: list[str]) -> str:
-    """The CSV's rows (of the years in csv_rows), in file order: by budget year first."""
+    """The CSV's rows (of the chunks in csv_rows), in file order: by budget year and phase first."""
     descriptive = ",\n    ".join(f"{expression} AS {_ident(header)}" for header, expression, _ in CSV_COLUMNS)
     # One map per row, header -> amount, and a lookup per column: a filtered aggregate per
     # column would read every amount once per column.
@@ -151,23 +160,137 @@ def _csv_query(headers: list[str]) -> str:
     """
 
 
-def _prepare_csv(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Fill the temp tables csv_rows and csv_amounts; returns the headers of the printed columns
-    that fit no column of the fixed layout (each gets a column of its own)."""
-    con.execute(sql_text("export_budgettaire_tabellen.sql"))
-    return {header for (header,) in con.execute("SELECT DISTINCT header FROM csv_amounts WHERE header_order IS NULL").fetchall()}
-
-
-def write_budgettaire_tabellen(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+def write_budgettaire_tabellen(
+    con: duckdb.DuckDBPyConnection, path: Path, previous: Path | None = None, scope: Scope | None = None
+) -> int:
     """The CSV, from the warehouse being built (`con`, with the staging database attached as
-    `staging`); returns its row count."""
+    `staging`); returns its row count.
+
+    Its rows come by budget year and phase, so each year and phase is a chunk of the file: an
+    index beside it (CSV_INDEX) says how many rows and bytes each chunk has, which columns of its
+    own (FALLBACK_DESCRIPTION) it brings, and what warehouse the file was made from. A small
+    publication (`scope`) computes only the chunks its pages changed (csv_chunks_in_scope.sql) and
+    copies the others' bytes from the `previous` export's CSV, when that was made from the served
+    file and the columns stay the same. Either way the file is the bytes of one COPY of it all."""
     con.register("csv_layout", layout_frame())
     try:
-        fallback = _prepare_csv(con)
-        return con.execute(
-            f"COPY ({_csv_query(_csv_headers(fallback))}) TO {quote(str(path))} (FORMAT csv, HEADER, DELIMITER {quote(CSV_DELIMITER)})"
-        ).fetchall()[0][0]
+        index = None
+        reusable = _reusable_index(previous, scope)
+        if reusable is not None:
+            con.execute(sql_text("csv_chunks_in_scope.sql"))
+            index = _write_changed_chunks(con, path, previous / CSV_NAME, reusable)
+        if index is None:
+            con.execute("CREATE OR REPLACE TEMP TABLE csv_chunks AS SELECT DISTINCT budget_year, phase FROM dim_document")
+            index = _write_chunks(con, path)
+        index["made_from"] = increment.pages_digest(con)
+        (path.parent / CSV_INDEX).write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
+        return sum(chunk["rows"] for chunk in index["chunks"])
     finally:
         con.unregister("csv_layout")
-        for table in ("csv_rows", "csv_amounts"):
+        for table in ("csv_chunks", "csv_documents", "csv_rows", "csv_amounts"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _reusable_index(previous: Path | None, scope: Scope | None) -> dict | None:
+    """The previous export's CSV index, when a small publication can take chunks from its CSV:
+    made from the served file the publication starts from, and the file as long as it says."""
+    if scope is None or previous is None or not (previous / CSV_NAME).is_file():
+        return None
+    try:
+        index = json.loads((previous / CSV_INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # an export made before the index: the whole file is written
+    if index.get("made_from") != scope.served_pages:
+        return None
+    if (previous / CSV_NAME).stat().st_size != index["header_bytes"] + sum(chunk["bytes"] for chunk in index["chunks"]):
+        return None
+    return index
+
+
+def _write_chunks(con: duckdb.DuckDBPyConnection, path: Path, reused_fallback: Collection[str] = ()) -> dict:
+    """Compute the chunks in csv_chunks and COPY them, with the header, to `path`; returns their
+    index: the columns, the header's bytes and per chunk (in file order) its year, phase, rows,
+    bytes and own columns. `reused_fallback` are the own columns of the chunks taken from elsewhere."""
+    con.execute(sql_text("export_budgettaire_tabellen.sql"))
+    chunks = [
+        {"budget_year": year, "phase": phase, "phase_order": order, "rows": rows, "fallback": fallback}
+        for year, phase, order, rows, fallback in con.execute(
+            # A chunk may bring columns of its own and no rows (its tables not loaded).
+            """WITH own AS (SELECT budget_year, phase, list(DISTINCT header ORDER BY header) AS fallback
+                            FROM csv_amounts WHERE header_order IS NULL GROUP BY ALL),
+                    counted AS (SELECT budget_year, phase, count(*) AS n FROM csv_rows GROUP BY ALL)
+               SELECT budget_year, phase, coalesce(p.phase_order, 0), coalesce(c.n, 0), coalesce(o.fallback, [])
+               FROM counted AS c FULL JOIN own AS o USING (budget_year, phase) LEFT JOIN dim_phase AS p USING (phase)
+               ORDER BY budget_year, 3"""
+        ).fetchall()
+    ]
+    headers = _csv_headers(set(reused_fallback).union(*(chunk["fallback"] for chunk in chunks)))
+    con.execute(f"COPY ({_csv_query(headers)}) TO {quote(str(path))} (FORMAT csv, HEADER, DELIMITER {quote(CSV_DELIMITER)})").fetchall()
+    ends = record_ends(path)
+    if len(ends) != 1 + sum(chunk["rows"] for chunk in chunks):
+        raise RuntimeError(f"{path}: {len(ends) - 1} records, {sum(chunk['rows'] for chunk in chunks)} rows computed")
+    start = 0
+    for chunk in chunks:
+        chunk["bytes"] = int(ends[start + chunk["rows"]] - ends[start])
+        start += chunk["rows"]
+    return {"headers": headers, "header_bytes": int(ends[0]), "chunks": chunks}
+
+
+def _write_changed_chunks(con: duckdb.DuckDBPyConnection, path: Path, previous_csv: Path, previous: dict) -> dict | None:
+    """The CSV of a small publication: the chunks in csv_chunks computed, the others' bytes taken
+    from `previous_csv` (whose index is `previous`); None when the columns change (a chunk brings
+    or no longer brings a column of its own): then every chunk is written again."""
+    in_scope = set(con.execute("SELECT budget_year, phase FROM csv_chunks").fetchall())
+    reused = [chunk for chunk in previous["chunks"] if (chunk["budget_year"], chunk["phase"]) not in in_scope]
+    part = path.with_name(f".{path.name}.changed")
+    try:
+        changed = _write_chunks(con, part, [header for chunk in reused for header in chunk["fallback"]])
+        if changed["headers"] != previous["headers"]:
+            return None
+        sources = {**_chunk_offsets(previous, previous_csv), **_chunk_offsets(changed, part)}
+        chunks = sorted(reused + changed["chunks"], key=lambda chunk: (chunk["budget_year"], chunk["phase_order"]))
+        with open(path, "wb") as out:
+            _copy_range(part, 0, changed["header_bytes"], out)
+            for chunk in chunks:
+                _copy_range(*sources[chunk["budget_year"], chunk["phase"]], chunk["bytes"], out)
+        return {**changed, "chunks": chunks}
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _chunk_offsets(index: dict, csv: Path) -> dict[tuple[int, str], tuple[Path, int]]:
+    """Where each chunk of an index starts in its file."""
+    offsets, offset = {}, index["header_bytes"]
+    for chunk in index["chunks"]:
+        offsets[chunk["budget_year"], chunk["phase"]] = (csv, offset)
+        offset += chunk["bytes"]
+    return offsets
+
+
+def _copy_range(source: Path, offset: int, length: int, out: BinaryIO) -> None:
+    with open(source, "rb") as handle:
+        handle.seek(offset)
+        while length > 0:
+            block = handle.read(min(length, READ_BLOCK))
+            if not block:
+                raise RuntimeError(f"{source} is shorter than its index says")
+            out.write(block)
+            length -= len(block)
+
+
+def record_ends(path: Path) -> np.ndarray:
+    """The byte offsets just past each record of a CSV file: after each line break outside a
+    quoted field (one that follows an even number of quote characters; a quote inside a field is
+    written doubled)."""
+    ends, quotes_before, position = [], 0, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(READ_BLOCK):
+            data = np.frombuffer(block, dtype=np.uint8)
+            breaks = np.flatnonzero(data == ord("\n"))
+            quotes = np.flatnonzero(data == ord('"'))
+            if len(quotes):
+                breaks = breaks[(quotes_before + np.searchsorted(quotes, breaks)) % 2 == 0]
+            ends.append(breaks + position + 1)
+            quotes_before += len(quotes)
+            position += len(block)
+    return np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)

@@ -120,7 +120,7 @@ def serve(draft: Draft, warehouse: Path) -> None:
     version = None
     try:
         with _explained(f"the exports in {directory / export.VERSIONS_DIR}"):
-            version, draft.export_counts = export.write_exports(draft.con, directory, list(TABLE_NAMES))
+            version, draft.export_counts = export.write_exports(draft.con, directory, list(TABLE_NAMES), draft.scope)
         with _explained(f"the new warehouse {draft.path}"):
             detach_staging(draft.con)
             draft.con.execute("CHECKPOINT")
