@@ -1,19 +1,33 @@
 """Compare everything the parser produces, old against new, page by page. Run from the repository root:
 
     .venv/bin/python scripts/compare_parsers.py                       # against the merge-base with main
-    .venv/bin/python scripts/compare_parsers.py --reference coverage --generated 10000 --mutants 10000
+    .venv/bin/python scripts/compare_parsers.py --reference e7a83fa --explanations-reference fbb7a49 \
+        --generated 10000 --mutants 10000                             # issue 11's comparison
 
 The pages: the real ones (sources/, ../shared/fixtures/real, ../shared/seeds), --generated pages of
 the page generator (realistic pages and random pages across layouts, shapes, kinds and structures)
 and --mutants (detectable mutants of random pages, `pipeline.testing.mutations.random_mutant`).
-They are made once, by the working tree's generator, so both parsers read the same bytes.
+They are made once, by the working tree's generator, so every parser reads the same bytes.
 
-The reference revision is extracted with `git archive` into a temporary folder; each side parses
-every page in its own subprocess (`build.parse_source`, as a build does) and prints one hash per
-page of the canonical JSON of all it produced: the page identity and every table, cell, footnote,
-line, amount, flexibility share, column identity, rejection and warning, in the parser's own
-order (the page fingerprint is left out: it hashes the parser's code). Prints the number of pages
-that differ (0 is the goal) and the first few differences as a diff of that JSON; exits 1 on any.
+What is compared, per page, in parts (each part the canonical JSON of what the parser produced, in
+its own order; the page fingerprint is left out: it hashes the parser's code):
+  * the table parts, against --reference: the page (identity, sha256, size, page rejection, derived
+    budget year), tables, cells, footnotes, lines, amounts, flexibility, column identities,
+    rejections, and the warnings;
+  * the explanation parts, against --explanations-reference (default: --reference): explanations,
+    instrument_commitments, paper_citations, and the warnings about them (field
+    'instrument_commitment', which the parse appends after the tables' own warnings).
+Two references, because the explanations came later than the tables' reference: for issue 11 the
+tables' reference is the parser that closed the coverage issue (e7a83fa, branch `coverage`) and
+the explanations' is the merge that added them (fbb7a49, 'Merge explain'). A reference that does
+not produce the parts it is asked for (e7a83fa has no explanations) is refused before any parse,
+rather than counted as differing everywhere or left out in silence.
+
+Each revision is extracted with `git archive` into a temporary folder; each parser (each distinct
+reference, then the working tree) parses every page in its own subprocesses (`build.parse_source`,
+as a build does) and prints a hash per page and part. Prints the pages that differ per group and
+per part (0 is the goal) and the first few differences as a diff of the differing parts' JSON;
+exits 1 on any difference.
 """
 
 from __future__ import annotations
@@ -98,11 +112,23 @@ def mutant_pages(n: int, seed: int) -> list[tuple[str, bytes, dict | None]]:
 
 
 # ----------------------------------------------------------------------------------------------
-# One side: parse every page, print a hash (or the canonical JSON) per page
+# One side: parse every page, print a hash (or the canonical JSON) per page and part
+
+TABLE_PARTS = ("page", "tables", "cells", "footnotes", "lines", "amounts", "flexibility", "identities", "rejections", "warnings")
+EXPLANATION_PARTS = ("explanations", "instrument_commitments", "paper_citations", "explanation_warnings")
+EXPLANATION_WARNING_FIELDS = frozenset({"instrument_commitment"})  # (pipeline.core.explanations)
 
 
-def canonical(key: str, data: bytes, manifest: dict | None) -> str:
-    """All the parser produces for one page, as JSON in the parser's own order."""
+def produced_parts() -> list[str]:
+    """The parts this side's parser produces (a parser before the explanations has none of theirs)."""
+    from pipeline.core.parse import PageResult
+
+    fields = {f.name for f in dataclasses.fields(PageResult)}
+    return [part for part in (*TABLE_PARTS, *EXPLANATION_PARTS) if part == "page" or part in fields or (part == "explanation_warnings" and "explanations" in fields)]
+
+
+def canonical(key: str, data: bytes, manifest: dict | None) -> dict[str, str]:
+    """All the parser produces for one page, per part, as JSON in the parser's own order."""
     from pipeline.core import build
     from pipeline.core.metadata import ManifestRow
 
@@ -111,19 +137,23 @@ def canonical(key: str, data: bytes, manifest: dict | None) -> str:
         row = ManifestRow(**{**manifest, "problems": tuple(tuple(p) for p in manifest.get("problems", ()))})
     parsed = build.parse_source(key.rsplit("/", 1)[-1], data, row)
     result = parsed.result
-    out = {
+    parts = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "derived_budget_year"}
+    parts["page"] = {
         "sha256": parsed.sha256,
         "size_bytes": parsed.size_bytes,
         "rejected_reason": parsed.rejected_reason,
-        "page": dataclasses.asdict(parsed.page),
+        "identity": dataclasses.asdict(parsed.page),
         "derived_budget_year": result.derived_budget_year,
-        "result": {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "derived_budget_year"},
     }
-    return json.dumps(out, ensure_ascii=False, indent=1, default=repr)
+    if "explanations" in parts:
+        warnings = parts["warnings"]
+        parts["warnings"] = [w for w in warnings if w["field"] not in EXPLANATION_WARNING_FIELDS]
+        parts["explanation_warnings"] = [w for w in warnings if w["field"] in EXPLANATION_WARNING_FIELDS]
+    return {name: json.dumps(value, ensure_ascii=False, indent=1, default=repr) for name, value in parts.items()}
 
 
-def _hash_one(page: tuple[str, bytes, dict | None]) -> tuple[str, str]:
-    return page[0], hashlib.sha256(canonical(*page).encode("utf-8")).hexdigest()
+def _hash_one(page: tuple[str, bytes, dict | None]) -> tuple[str, dict[str, str]]:
+    return page[0], {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in canonical(*page).items()}
 
 
 def side(inputs: Path, output: Path, full: list[str], workers: int) -> None:
@@ -145,13 +175,15 @@ def side(inputs: Path, output: Path, full: list[str], workers: int) -> None:
 # The comparison
 
 
-def run_side(tree: Path, inputs: Path, output: Path, full: list[str] | None = None, workers: int = 2) -> dict[str, str]:
-    """Run this script's `side` with `tree` first on the import path (the reference or the working tree)."""
+def in_tree(tree: Path, *arguments: str, capture: bool = False) -> str:
+    """Run this script with `tree` (a reference or the working tree) first on the import path."""
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
-    command = [sys.executable, str(Path(__file__).resolve()), "--side", str(inputs), "--output", str(output), "--workers", str(workers)]
-    for key in full or []:
-        command += ["--full", key]
-    subprocess.run(command, cwd=tree, env=env, check=True)
+    command = [sys.executable, str(Path(__file__).resolve()), *arguments]
+    return subprocess.run(command, cwd=tree, env=env, capture_output=capture, text=True, check=True).stdout
+
+
+def run_side(tree: Path, inputs: Path, output: Path, full: list[str] | None = None, workers: int = 2) -> dict[str, dict[str, str]]:
+    in_tree(tree, "--side", str(inputs), "--output", str(output), "--workers", str(workers), *(f"--full={key}" for key in full or []))
     return json.loads(output.read_text(encoding="utf-8"))
 
 
@@ -159,30 +191,45 @@ def default_reference() -> str:
     return subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
 
+def extract(revision: str, folder: Path) -> Path:
+    folder.mkdir()
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reference", help="git revision of the old parser (default: the merge-base of HEAD and main)")
+    parser.add_argument("--reference", help="git revision of the old parser, for the table parts (default: the merge-base of HEAD and main)")
+    parser.add_argument("--explanations-reference", help="git revision of the old parser for the explanation parts (default: --reference)")
     parser.add_argument("--generated", type=int, default=2000, help="generated pages (default 2000)")
     parser.add_argument("--mutants", type=int, default=2000, help="mutated pages (default 2000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2, help="processes per side (default 2)")
     parser.add_argument("--show", type=int, default=3, help="differences to print in full (default 3)")
     parser.add_argument("--side", help=argparse.SUPPRESS)
+    parser.add_argument("--parts", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--full", action="append", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.parts:
+        print(" ".join(produced_parts()))
+        return
     if args.side:
         side(Path(args.side), Path(args.output), args.full, args.workers)
         return
 
     sys.path.insert(0, str(ROOT))
-    reference = args.reference or default_reference()
+    tables_reference = args.reference or default_reference()
+    references = {part: tables_reference for part in TABLE_PARTS}
+    references |= {part: args.explanations_reference or tables_reference for part in EXPLANATION_PARTS}
     with tempfile.TemporaryDirectory(prefix="compare-parsers-") as scratch_name:
         scratch = Path(scratch_name)
-        old_tree = scratch / "reference"
-        old_tree.mkdir()
-        archive = subprocess.run(["git", "archive", reference], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(old_tree)], input=archive, check=True)
+        trees = {revision: extract(revision, scratch / f"reference-{n}") for n, revision in enumerate(dict.fromkeys(references.values()))}
+        for revision, tree in trees.items():
+            missing = [part for part, wanted in references.items() if wanted == revision and part not in in_tree(tree, "--parts", capture=True).split()]
+            if missing:
+                sys.exit(f"reference {revision} does not produce {', '.join(missing)}: name a revision that does (--reference, --explanations-reference)")
         started = time.perf_counter()
         real = real_pages()
         generated = generated_pages(args.generated, args.seed)
@@ -192,30 +239,41 @@ def main() -> None:
         inputs.write_bytes(pickle.dumps(pages))
         print(f"pages: {len(real)} real, {len(generated)} generated, {len(mutants)} mutants "
               f"({sum(len(p[1]) for p in pages) / 1e6:.1f} MB, made in {time.perf_counter() - started:.0f} s)")
-        started = time.perf_counter()
-        old = run_side(old_tree, inputs, scratch / "old.json", workers=args.workers)
-        print(f"reference {reference}: parsed in {time.perf_counter() - started:.0f} s")
+        old_by_revision = {}
+        for n, (revision, tree) in enumerate(trees.items()):
+            started = time.perf_counter()
+            old_by_revision[revision] = run_side(tree, inputs, scratch / f"old-{n}.json", workers=args.workers)
+            compared = [part for part, wanted in references.items() if wanted == revision]
+            print(f"reference {revision} ({', '.join(compared)}): parsed in {time.perf_counter() - started:.0f} s")
         started = time.perf_counter()
         new = run_side(ROOT, inputs, scratch / "new.json", workers=args.workers)
         print(f"working tree: parsed in {time.perf_counter() - started:.0f} s")
-        differing = [key for key, *_ in pages if old.get(key) != new.get(key)]
+
+        def differing_parts(key: str) -> list[str]:
+            return [part for part, revision in references.items() if old_by_revision[revision][key].get(part) != new[key].get(part)]
+
+        differences = {key: parts for key, *_ in pages if (parts := differing_parts(key))}
         for group, members in (("real", real), ("generated", generated), ("mutants", mutants)):
-            count = sum(1 for key, *_ in members if old.get(key) != new.get(key))
+            count = sum(1 for key, *_ in members if key in differences)
             print(f"{group}: {count} of {len(members)} pages differ")
-        print(f"pages that differ: {len(differing)}")
-        for key in differing[:20]:
-            print(f"  {key}")
-        if differing and args.show:
-            shown = differing[: args.show]
-            old_full = run_side(old_tree, inputs, scratch / "old_full.json", shown)
+        for part, revision in references.items():
+            count = sum(1 for parts in differences.values() if part in parts)
+            print(f"  {part} (against {revision}): {count} pages differ")
+        print(f"pages that differ: {len(differences)}")
+        for key, parts in list(differences.items())[:20]:
+            print(f"  {key}: {', '.join(parts)}")
+        if differences and args.show:
+            shown = list(differences)[: args.show]
+            old_full = {revision: run_side(tree, inputs, scratch / f"old-full-{n}.json", shown) for n, (revision, tree) in enumerate(trees.items())}
             new_full = run_side(ROOT, inputs, scratch / "new_full.json", shown)
             for key in shown:
-                diff = difflib.unified_diff(
-                    old_full[key].splitlines(), new_full[key].splitlines(), "reference", "working tree", n=2, lineterm=""
-                )
                 print(f"--- {key}")
-                print("\n".join(list(diff)[:60]))
-        sys.exit(1 if differing else 0)
+                for part in differences[key]:
+                    revision = references[part]
+                    old_text, new_text = old_full[revision][key].get(part, ""), new_full[key].get(part, "")
+                    diff = difflib.unified_diff(old_text.splitlines(), new_text.splitlines(), f"{part} at {revision}", f"{part} in the working tree", n=2, lineterm="")
+                    print("\n".join(list(diff)[:60]))
+        sys.exit(1 if differences else 0)
 
 
 if __name__ == "__main__":

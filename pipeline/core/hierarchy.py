@@ -38,7 +38,6 @@ from __future__ import annotations
 import functools
 import operator
 from dataclasses import dataclass, field
-from operator import add
 
 from pipeline.core import labels
 from pipeline.core.rows import Cell, Row, tolerance
@@ -376,18 +375,8 @@ def _step_cost(option: tuple[int, int, tuple[int, ...], int]) -> int:
 
 class _Search:
     def __init__(
-        self,
-        root: Row,
-        rows: list[Row],
-        n_columns: int,
-        splits: dict[int, int],
-        cut: bool,
-        chapter_table: bool,
-        one_article: bool,
-        *,
-        bounded: bool = True,
+        self, root: Row, rows: list[Row], n_columns: int, splits: dict[int, int], cut: bool, chapter_table: bool, one_article: bool
     ) -> None:
-        self.arguments = (root, rows, n_columns, splits, cut, chapter_table, one_article)
         self.root = root
         self.chapter_table = chapter_table
         self.cut = cut
@@ -435,15 +424,6 @@ class _Search:
         # The reading on the current search path: row index -> parent row index, -> placement.
         self.parents: dict[int, int] = {}
         self.chosen: dict[int, list[Cell]] = {}
-        # What rows i.. can still add to any one parent, per column: at least the sum of their
-        # negative amounts, at most the sum of their positive ones (each row's amounts reach a
-        # parent once, its own or through its group rows). A search path on which an open row
-        # can no longer match its children within that range is cut (see `_hopeless`). Not in a
-        # cut table, whose last open rows are never checked.
-        # The bounds are worked out once the search has had to go back (most tables never do).
-        self.bounded = bounded and not cut
-        self.future_low: list[tuple[int, ...]] = []
-        self.future_high: list[tuple[int, ...]] = []
 
     def run(self) -> tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]:
         if len(self.root.placements) != 1:
@@ -451,10 +431,6 @@ class _Search:
         root_cells = self.root.placements[0]
         self.chosen[self.root.index] = root_cells
         self._dfs(0, (self._root_node(),), 0, None)
-        if not self.solutions and self.bounded:
-            # No reading: the bounds cut only paths without one, but the steps and the first
-            # conflict that the message names are those of the search without bounds.
-            return _Search(*self.arguments, bounded=False).run()
         if not self.solutions:
             explanation = self._explain()
             if explanation is None:
@@ -621,8 +597,6 @@ class _Search:
             if len(self.solutions) < 2:
                 self.solutions.append((dict(self.parents), dict(self.chosen), frozenset(self.as_group)))
             return
-        if self.bounded and self.steps > len(self.rows) and self._hopeless(i, stack):
-            return
         row = self.rows[i]
         numbered = self.numbered[i]
         previous_row = self.previous[i]
@@ -700,41 +674,6 @@ class _Search:
                 del chosen[index]
                 self._current_row = i
             self.as_group.discard(index)
-
-    def _work_out_bounds(self) -> None:
-        low, high = [self.zeros], [self.zeros]
-        for options in reversed(self.placements):
-            columns = list(zip(*(values for _, _, values in options)))
-            low.append(tuple(map(add, low[-1], (min(0, *column) for column in columns))))
-            high.append(tuple(map(add, high[-1], (max(0, *column) for column in columns))))
-        self.future_low, self.future_high = low[::-1], high[::-1]
-
-    def _hopeless(self, i: int, stack: tuple[_Open, ...]) -> bool:
-        """Whether some open row with values can no longer equal the sum of its children, whatever
-        rows i.. add to it: no reading completes this path. Each open row below the top has one
-        child still open (the row above it), which adds a known amount: its own printed amounts,
-        or for a group row without values its closed children's sum and what reaches it."""
-        if not self.future_low:
-            self._work_out_bounds()
-        low, high = self.future_low[i], self.future_high[i]
-        left = len(self.rows) - i
-        top = len(stack) - 1
-        carried: tuple[int, ...] | None = None  # what the open row above adds, rows i.. aside
-        for level in range(top, -1, -1):
-            node = stack[level]
-            if node.has_values:
-                n_children = node.n_children + (level < top)
-                if n_children:
-                    arrived = node.child_sum if carried is None else tuple(map(add, node.child_sum, carried))
-                    tol = tolerance(n_children + left)
-                    for printed, total, least, most in zip(node.values, arrived, low, high):
-                        missing = printed - total
-                        if missing > most + tol or missing < least - tol:
-                            return True
-                carried = node.values
-            else:
-                carried = node.child_sum if carried is None else tuple(map(add, node.child_sum, carried))
-        return False
 
     def _closes_completely(self, stack: tuple[_Open, ...]) -> bool:
         """Whether every open node closes into its parent and the root matches its children."""
