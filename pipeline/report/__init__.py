@@ -19,7 +19,6 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pipeline.report import charts
 from pipeline.store.connections import duckdb_config
@@ -31,7 +30,7 @@ FINGERPRINTS = ".article_fingerprints.json"
 # Documents whose rows are fetched together (whole articles, so at least one article): one
 # query per data set and batch, so the report reads the warehouse a bounded number of times (never
 # once per article) and holds one batch's rows and texts in memory.
-DOCUMENTS_PER_BATCH = 200
+DOCUMENTS_PER_BATCH = 1000
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
@@ -105,19 +104,8 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
             if not batches or sum(len(articles[k]) for k in batches[-1]) + len(articles[key]) > DOCUMENTS_PER_BATCH:
                 batches.append([])
             batches[-1].append(key)
-        con.register("batch_of_document", pd.DataFrame(
-            [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]],
-            columns=["document_id", "batch"],
-        ))
-        con.execute("CREATE TEMP TABLE report_documents AS SELECT d.document_id, b.batch::INTEGER AS batch, d.chapter, d.article_code "
-                    "FROM batch_of_document AS b JOIN dim_document AS d ON d.document_id = b.document_id::VARCHAR")
-        con.unregister("batch_of_document")
-        for number, batch in enumerate(batches):
-            data = _Batch.fetch(con, number)
-            for chapter, article_code in batch:
-                path = directory / _article_file(chapter, article_code)
-                path.write_text(_article_page(data, chapter, article_code, articles[chapter, article_code]), encoding="utf-8")
-                report.pages.append(path)
+        for batch in batches:
+            report.pages += _write_batch(con, directory, {key: articles[key] for key in batch})
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         report.rendered = len(keys)
         summary = _summary_chart(con)
@@ -127,6 +115,18 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     report.summary_svg.write_text(summary or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
     report.index.write_text(_index_page(documents, summary), encoding="utf-8")
     return report
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, directory: Path, articles: dict[tuple, list[dict]]) -> list[Path]:
+    """Write the pages of a batch of articles; its rows are let go on return, before the next
+    batch is read."""
+    data = _Batch.fetch(con, [document["document_id"] for documents in articles.values() for document in documents])
+    pages = []
+    for (chapter, article_code), documents in articles.items():
+        path = directory / _article_file(chapter, article_code)
+        path.write_text(_article_page(data, chapter, article_code, documents), encoding="utf-8")
+        pages.append(path)
+    return pages
 
 
 def _version() -> str:
@@ -162,23 +162,32 @@ class _Batch:
     vintages: dict[tuple, list[dict]]
     flexibility: dict[tuple, list[dict]]
     instruments: dict[str, list[dict]]
-    lines: dict[str, list[dict]]
+    lines: dict[str, list[tuple]]  # (line_id, label, level, measure), in table order
+    figures: dict[tuple, dict[int, int]]  # (document_id, line_id) -> {fiscal year: amount}
     explanations: dict[str, list[dict]]
 
     @classmethod
-    def fetch(cls, con: duckdb.DuckDBPyConnection, batch: int) -> _Batch:
+    def fetch(cls, con: duckdb.DuckDBPyConnection, documents: list[str]) -> _Batch:
         def grouped(name: str, *keys: str) -> dict:
             groups: dict = {}
-            for row in _rows(con, name, batch=batch):
+            for row in _rows(con, name, documents=documents):
                 key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
                 groups.setdefault(key, []).append(row)
             return groups
 
+        # Lines and figures are most of the rows: read as tuples, not dicts.
+        lines: dict[str, list[tuple]] = {}
+        for document_id, *line in con.execute(_sql("lines"), {"documents": documents}).fetchall():
+            lines.setdefault(document_id, []).append(line)
+        figures: dict[tuple, dict[int, int]] = {}
+        for document_id, line_id, fiscal_year, amount in con.execute(_sql("line_figures"), {"documents": documents}).fetchall():
+            figures.setdefault((document_id, line_id), {})[fiscal_year] = amount
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
             flexibility=grouped("flexibility", "chapter", "article_code"),
             instruments=grouped("instruments", "document_id"),
-            lines=grouped("lines", "document_id"),
+            lines=lines,
+            figures=figures,
             explanations=grouped("explanations", "document_id"),
         )
 
@@ -249,6 +258,10 @@ def _article_page(data: _Batch, chapter: str | None, article_code: str | None, d
     return _page(title, body)
 
 
+# Indent of a line's label by its level (em).
+_INDENT_EM = {"article": 0.0, "sub_article": 1.2, "instrument": 2.4, "regeling": 3.6, "detail": 4.8, "breakdown": 4.8}
+
+
 def _document_section(data: _Batch, document: dict) -> list[str]:
     document_id = document["document_id"]
     body = [f"<h2 id=\"{escape(document_id)}\">{escape(document['phase'] or '?')} {document['budget_year'] or '?'}: "
@@ -264,19 +277,17 @@ def _document_section(data: _Batch, document: dict) -> list[str]:
     for section in explanations:
         if section["line_id"] is not None:
             by_line.setdefault(section["line_id"], []).append(section)
-    years = sorted({a["fiscal_year"] for line in lines for a in line["amounts"] or []})
+    no_figures: dict[int, int] = {}
+    amounts_of = [data.figures.get((document_id, line_id), no_figures) for line_id, *_ in lines]
+    years = sorted({year for amounts in amounts_of for year in amounts})
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
-    indent = {"article": 0, "sub_article": 1, "instrument": 2, "regeling": 3, "detail": 4, "breakdown": 4}
-    for line in lines:
-        amounts = {a["fiscal_year"]: a["amount"] for a in line["amounts"] or []}
-        pad = indent.get(line["level"], 0) * 1.2
-        label = line["label"] if line["level"] != "article" else f"{line['label']} ({line['measure']})"
-        body.append(
-            f"<tr class=\"line level-{escape(line['level'])}\"><td style=\"padding-left:{pad + 0.5:.1f}em\">{escape(label)}</td>"
-            + "".join(f"<td class=\"num\">{charts.thousands(amounts[y]) if y in amounts else ''}</td>" for y in years)
-            + "</tr>"
-        )
-        for section in by_line.get(line["line_id"], []):
+    for (line_id, label, level, measure), amounts in zip(lines, amounts_of):
+        pad = _INDENT_EM.get(level, 0.0)
+        if level == "article":
+            label = f"{label} ({measure})"
+        cells = "".join(f"<td class=\"num\">{charts.thousands(amounts[y])}</td>" if y in amounts else "<td class=\"num\"></td>" for y in years)
+        body.append(f"<tr class=\"line level-{escape(level)}\"><td style=\"padding-left:{pad + 0.5:.1f}em\">{escape(label)}</td>{cells}</tr>")
+        for section in by_line.get(line_id, ()):
             score = f" {section['link_score']:.2f}" if section["link_score"] is not None and section["link_method"] == "fuzzy" else ""
             body.append(
                 f"<tr class=\"explanation\"><td colspan=\"{len(years) + 1}\" style=\"padding-left:{pad + 1.5:.1f}em\">"

@@ -1,6 +1,6 @@
--- The articles of batch $batch: their budget flexibility, the table's shares and the prose's
--- per-instrument shares.
-WITH articles AS (SELECT DISTINCT chapter, article_code FROM report_documents WHERE batch = $batch)
+-- The articles of the batch's documents ($documents): their budget flexibility, the table's
+-- shares and the prose's per-instrument shares.
+WITH articles AS (SELECT DISTINCT chapter, article_code FROM dim_document WHERE document_id IN (SELECT unnest($documents)))
 SELECT a.chapter, a.article_code, 'article' AS kind, f.fiscal_year, d.phase, f.category AS name, f.share_pct
 FROM fact_budget_flexibility AS f JOIN dim_document AS d USING (document_id)
 JOIN articles AS a ON d.chapter IS NOT DISTINCT FROM a.chapter AND f.article_code IS NOT DISTINCT FROM a.article_code
