@@ -8,6 +8,7 @@ styles fetched from elsewhere: the charts are inline SVG (pipeline.report.charts
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -99,6 +100,7 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
             else:
                 keys.append(key)
         con.execute(_sql("report_figures"))
+        con.execute(_sql("html_escape"))
         batches: list[list[tuple]] = []
         for key in keys:
             if not batches or sum(len(articles[k]) for k in batches[-1]) + len(articles[key]) > DOCUMENTS_PER_BATCH:
@@ -162,8 +164,8 @@ class _Batch:
     vintages: dict[tuple, list[dict]]
     flexibility: dict[tuple, list[dict]]
     instruments: dict[str, list[dict]]
-    lines: dict[str, list[tuple]]  # (line_id, label, level, measure), in table order
-    figures: dict[tuple, dict[int, int]]  # (document_id, line_id) -> {fiscal year: amount}
+    lines: dict[str, list[tuple]]  # (line_id, level, label as HTML), in table order
+    cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}, in year order
     explanations: dict[str, list[dict]]
 
     @classmethod
@@ -179,15 +181,15 @@ class _Batch:
         lines: dict[str, list[tuple]] = {}
         for document_id, *line in con.execute(_sql("lines"), {"documents": documents}).fetchall():
             lines.setdefault(document_id, []).append(line)
-        figures: dict[tuple, dict[int, int]] = {}
-        for document_id, line_id, fiscal_year, amount in con.execute(_sql("line_figures"), {"documents": documents}).fetchall():
-            figures.setdefault((document_id, line_id), {})[fiscal_year] = amount
+        cells: dict[tuple, dict[int, str]] = {}
+        for document_id, line_id, fiscal_year, cell in con.execute(_sql("line_figures"), {"documents": documents}).fetchall():
+            cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
             flexibility=grouped("flexibility", "chapter", "article_code"),
             instruments=grouped("instruments", "document_id"),
             lines=lines,
-            figures=figures,
+            cells=cells,
             explanations=grouped("explanations", "document_id"),
         )
 
@@ -260,6 +262,12 @@ def _article_page(data: _Batch, chapter: str | None, article_code: str | None, d
 
 # Indent of a line's label by its level (em).
 _INDENT_EM = {"article": 0.0, "sub_article": 1.2, "instrument": 2.4, "regeling": 3.6, "detail": 4.8, "breakdown": 4.8}
+_EMPTY_CELL = "<td class=\"num\"></td>"
+
+
+@functools.cache
+def _line_row_start(level: str) -> str:
+    return f"<tr class=\"line level-{escape(level)}\"><td style=\"padding-left:{_INDENT_EM.get(level, 0.0) + 0.5:.1f}em\">"
 
 
 def _document_section(data: _Batch, document: dict) -> list[str]:
@@ -277,31 +285,30 @@ def _document_section(data: _Batch, document: dict) -> list[str]:
     for section in explanations:
         if section["line_id"] is not None:
             by_line.setdefault(section["line_id"], []).append(section)
-    no_figures: dict[int, int] = {}
-    amounts_of = [data.figures.get((document_id, line_id), no_figures) for line_id, *_ in lines]
-    years = sorted({year for amounts in amounts_of for year in amounts})
+    no_figures: dict[int, str] = {}
+    cells_of = [data.cells.get((document_id, line_id), no_figures) for line_id, _, _ in lines]
+    years = sorted({year for cells in cells_of for year in cells})
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
-    for (line_id, label, level, measure), amounts in zip(lines, amounts_of):
+    for (line_id, level, label_html), cells in zip(lines, cells_of):
+        # A line with a figure for every year of the table has its cells in year order already.
+        row = "".join(cells.values()) if len(cells) == len(years) else "".join([cells.get(y, _EMPTY_CELL) for y in years])
+        body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
         pad = _INDENT_EM.get(level, 0.0)
-        if level == "article":
-            label = f"{label} ({measure})"
-        cells = "".join(f"<td class=\"num\">{charts.thousands(amounts[y])}</td>" if y in amounts else "<td class=\"num\"></td>" for y in years)
-        body.append(f"<tr class=\"line level-{escape(level)}\"><td style=\"padding-left:{pad + 0.5:.1f}em\">{escape(label)}</td>{cells}</tr>")
         for section in by_line.get(line_id, ()):
             score = f" {section['link_score']:.2f}" if section["link_score"] is not None and section["link_method"] == "fuzzy" else ""
             body.append(
                 f"<tr class=\"explanation\"><td colspan=\"{len(years) + 1}\" style=\"padding-left:{pad + 1.5:.1f}em\">"
-                f"<div class=\"path\">{escape(section['heading_path'])} "
-                f"<span class=\"method\">[{escape(section['link_method'])}{score}]</span></div>"
-                f"{escape(section['text'])}</td></tr>"
+                f"<div class=\"path\">{section['heading_path_html']} "
+                f"<span class=\"method\">[{section['link_method_html']}{score}]</span></div>"
+                f"{section['text_html']}</td></tr>"
             )
     body.append("</table>")
-    unlinked = [s for s in explanations if s["line_id"] is None and s["text"]]
+    unlinked = [s for s in explanations if s["line_id"] is None and s["text_html"]]
     if unlinked:
         body.append("<h3>Toelichting zonder begrotingsregel</h3>")
         for section in unlinked:
-            body.append(f"<p><span class=\"path\">{escape(section['heading_path'])} ({escape(section['unmatched_reason'] or '')})</span><br>"
-                        f"{escape(section['text'])}</p>")
+            body.append(f"<p><span class=\"path\">{section['heading_path_html']} ({section['unmatched_reason_html']})</span><br>"
+                        f"{section['text_html']}</p>")
     return body
 
 

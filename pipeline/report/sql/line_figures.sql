@@ -1,6 +1,8 @@
--- The batch's documents ($documents): each line's figure per fiscal year (levels only), one row
--- per figure: flat rows, which the report reads faster than a list per line.
-SELECT document_id, line_id, fiscal_year, amount_thousand_eur AS amount
+-- The batch's documents ($documents): each line's figure per fiscal year (levels only) as the
+-- cell of the report's table ('12.345', as the pages print amounts), in year order: flat rows,
+-- which the report reads faster than a list per line.
+SELECT document_id, line_id, fiscal_year, '<td class="num">' || replace(format('{:,}', amount_thousand_eur), ',', '.') || '</td>' AS cell
 FROM report_figures
 WHERE document_id IN (SELECT unnest($documents))
   AND column_kind IN ('realisatie', 'stand', 'ontwerpbegroting', 'raming')
+ORDER BY document_id, line_id, fiscal_year
