@@ -99,15 +99,18 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
                 report.pages.append(directory / name)
             else:
                 keys.append(key)
-        con.execute(_sql("report_figures"))
-        con.execute(_sql("html_escape"))
         batches: list[list[tuple]] = []
         for key in keys:
             if not batches or sum(len(articles[k]) for k in batches[-1]) + len(articles[key]) > DOCUMENTS_PER_BATCH:
                 batches.append([])
             batches[-1].append(key)
-        for batch in batches:
-            report.pages += _write_batch(con, directory, {key: articles[key] for key in batch})
+        numbered = [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]]
+        con.execute(_sql("report_documents"), {"documents": [d for d, _ in numbered], "batches": [n for _, n in numbered]})
+        con.execute(_sql("html_escape"))
+        con.execute(_sql("report_figures"))
+        con.execute(_sql("report_lines"))
+        for number, batch in enumerate(batches):
+            report.pages += _write_batch(con, directory, number, {key: articles[key] for key in batch})
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         report.rendered = len(keys)
         summary = _summary_chart(con)
@@ -119,10 +122,10 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     return report
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, directory: Path, articles: dict[tuple, list[dict]]) -> list[Path]:
+def _write_batch(con: duckdb.DuckDBPyConnection, directory: Path, batch: int, articles: dict[tuple, list[dict]]) -> list[Path]:
     """Write the pages of a batch of articles; its rows are let go on return, before the next
     batch is read."""
-    data = _Batch.fetch(con, [document["document_id"] for documents in articles.values() for document in documents])
+    data = _Batch.fetch(con, batch)
     pages = []
     for (chapter, article_code), documents in articles.items():
         path = directory / _article_file(chapter, article_code)
@@ -165,24 +168,24 @@ class _Batch:
     flexibility: dict[tuple, list[dict]]
     instruments: dict[str, list[dict]]
     lines: dict[str, list[tuple]]  # (line_id, level, label as HTML), in table order
-    cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}, in year order
+    cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}
     explanations: dict[str, list[dict]]
 
     @classmethod
-    def fetch(cls, con: duckdb.DuckDBPyConnection, documents: list[str]) -> _Batch:
+    def fetch(cls, con: duckdb.DuckDBPyConnection, batch: int) -> _Batch:
         def grouped(name: str, *keys: str) -> dict:
             groups: dict = {}
-            for row in _rows(con, name, documents=documents):
+            for row in _rows(con, name, batch=batch):
                 key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
                 groups.setdefault(key, []).append(row)
             return groups
 
         # Lines and figures are most of the rows: read as tuples, not dicts.
         lines: dict[str, list[tuple]] = {}
-        for document_id, *line in con.execute(_sql("lines"), {"documents": documents}).fetchall():
+        for document_id, *line in con.execute(_sql("lines"), {"batch": batch}).fetchall():
             lines.setdefault(document_id, []).append(line)
         cells: dict[tuple, dict[int, str]] = {}
-        for document_id, line_id, fiscal_year, cell in con.execute(_sql("line_figures"), {"documents": documents}).fetchall():
+        for document_id, line_id, fiscal_year, cell in con.execute(_sql("line_figures"), {"batch": batch}).fetchall():
             cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
@@ -290,8 +293,7 @@ def _document_section(data: _Batch, document: dict) -> list[str]:
     years = sorted({year for cells in cells_of for year in cells})
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
     for (line_id, level, label_html), cells in zip(lines, cells_of):
-        # A line with a figure for every year of the table has its cells in year order already.
-        row = "".join(cells.values()) if len(cells) == len(years) else "".join([cells.get(y, _EMPTY_CELL) for y in years])
+        row = "".join([cells.get(y, _EMPTY_CELL) for y in years])
         body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
         pad = _INDENT_EM.get(level, 0.0)
         for section in by_line.get(line_id, ()):

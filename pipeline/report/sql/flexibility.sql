@@ -1,7 +1,7 @@
--- The articles of the batch's documents ($documents): their budget flexibility, the table's
+-- The articles of batch $batch: their budget flexibility, the table's
 -- shares and the prose's per-instrument shares. Several documents can state shares for the same
 -- year and phase: theirs follow in budget-cycle order (the document's year, then its id).
-WITH articles AS (SELECT DISTINCT chapter, article_code FROM dim_document WHERE document_id IN (SELECT unnest($documents)))
+WITH articles AS (SELECT DISTINCT chapter, article_code FROM dim_document WHERE document_id IN (SELECT document_id FROM report_documents WHERE batch = $batch))
 SELECT a.chapter, a.article_code, 'article' AS kind, f.fiscal_year, d.phase, f.category AS name, f.share_pct,
        d.budget_year AS document_year, d.document_id
 FROM fact_budget_flexibility AS f JOIN dim_document AS d USING (document_id)
