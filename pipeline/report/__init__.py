@@ -8,6 +8,7 @@ styles fetched from elsewhere: the charts are inline SVG (pipeline.report.charts
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -19,7 +20,6 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pipeline.report import charts
 from pipeline.store.connections import duckdb_config
@@ -31,7 +31,7 @@ FINGERPRINTS = ".article_fingerprints.json"
 # Documents whose rows are fetched together (whole articles, so at least one article): one
 # query per data set and batch, so the report reads the warehouse a bounded number of times (never
 # once per article) and holds one batch's rows and texts in memory.
-DOCUMENTS_PER_BATCH = 200
+DOCUMENTS_PER_BATCH = 1000
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
@@ -99,25 +99,18 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
                 report.pages.append(directory / name)
             else:
                 keys.append(key)
-        con.execute(_sql("report_figures"))
         batches: list[list[tuple]] = []
         for key in keys:
             if not batches or sum(len(articles[k]) for k in batches[-1]) + len(articles[key]) > DOCUMENTS_PER_BATCH:
                 batches.append([])
             batches[-1].append(key)
-        con.register("batch_of_document", pd.DataFrame(
-            [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]],
-            columns=["document_id", "batch"],
-        ))
-        con.execute("CREATE TEMP TABLE report_documents AS SELECT d.document_id, b.batch::INTEGER AS batch, d.chapter, d.article_code "
-                    "FROM batch_of_document AS b JOIN dim_document AS d ON d.document_id = b.document_id::VARCHAR")
-        con.unregister("batch_of_document")
+        numbered = [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]]
+        con.execute(_sql("report_documents"), {"documents": [d for d, _ in numbered], "batches": [n for _, n in numbered]})
+        con.execute(_sql("html_escape"))
+        con.execute(_sql("report_figures"))
+        con.execute(_sql("report_lines"))
         for number, batch in enumerate(batches):
-            data = _Batch.fetch(con, number)
-            for chapter, article_code in batch:
-                path = directory / _article_file(chapter, article_code)
-                path.write_text(_article_page(data, chapter, article_code, articles[chapter, article_code]), encoding="utf-8")
-                report.pages.append(path)
+            report.pages += _write_batch(con, directory, number, {key: articles[key] for key in batch})
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         report.rendered = len(keys)
         summary = _summary_chart(con)
@@ -127,6 +120,18 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     report.summary_svg.write_text(summary or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
     report.index.write_text(_index_page(documents, summary), encoding="utf-8")
     return report
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, directory: Path, batch: int, articles: dict[tuple, list[dict]]) -> list[Path]:
+    """Write the pages of a batch of articles; its rows are let go on return, before the next
+    batch is read."""
+    data = _Batch.fetch(con, batch)
+    pages = []
+    for (chapter, article_code), documents in articles.items():
+        path = directory / _article_file(chapter, article_code)
+        path.write_text(_article_page(data, chapter, article_code, documents), encoding="utf-8")
+        pages.append(path)
+    return pages
 
 
 def _version() -> str:
@@ -162,7 +167,8 @@ class _Batch:
     vintages: dict[tuple, list[dict]]
     flexibility: dict[tuple, list[dict]]
     instruments: dict[str, list[dict]]
-    lines: dict[str, list[dict]]
+    lines: dict[str, list[tuple]]  # (line_id, level, label as HTML), in table order
+    cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}
     explanations: dict[str, list[dict]]
 
     @classmethod
@@ -174,11 +180,19 @@ class _Batch:
                 groups.setdefault(key, []).append(row)
             return groups
 
+        # Lines and figures are most of the rows: read as tuples, not dicts.
+        lines: dict[str, list[tuple]] = {}
+        for document_id, *line in con.execute(_sql("lines"), {"batch": batch}).fetchall():
+            lines.setdefault(document_id, []).append(line)
+        cells: dict[tuple, dict[int, str]] = {}
+        for document_id, line_id, fiscal_year, cell in con.execute(_sql("line_figures"), {"batch": batch}).fetchall():
+            cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
             flexibility=grouped("flexibility", "chapter", "article_code"),
             instruments=grouped("instruments", "document_id"),
-            lines=grouped("lines", "document_id"),
+            lines=lines,
+            cells=cells,
             explanations=grouped("explanations", "document_id"),
         )
 
@@ -249,6 +263,16 @@ def _article_page(data: _Batch, chapter: str | None, article_code: str | None, d
     return _page(title, body)
 
 
+# Indent of a line's label by its level (em).
+_INDENT_EM = {"article": 0.0, "sub_article": 1.2, "instrument": 2.4, "regeling": 3.6, "detail": 4.8, "breakdown": 4.8}
+_EMPTY_CELL = "<td class=\"num\"></td>"
+
+
+@functools.cache
+def _line_row_start(level: str) -> str:
+    return f"<tr class=\"line level-{escape(level)}\"><td style=\"padding-left:{_INDENT_EM.get(level, 0.0) + 0.5:.1f}em\">"
+
+
 def _document_section(data: _Batch, document: dict) -> list[str]:
     document_id = document["document_id"]
     body = [f"<h2 id=\"{escape(document_id)}\">{escape(document['phase'] or '?')} {document['budget_year'] or '?'}: "
@@ -264,33 +288,29 @@ def _document_section(data: _Batch, document: dict) -> list[str]:
     for section in explanations:
         if section["line_id"] is not None:
             by_line.setdefault(section["line_id"], []).append(section)
-    years = sorted({a["fiscal_year"] for line in lines for a in line["amounts"] or []})
+    no_figures: dict[int, str] = {}
+    cells_of = [data.cells.get((document_id, line_id), no_figures) for line_id, _, _ in lines]
+    years = sorted({year for cells in cells_of for year in cells})
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
-    indent = {"article": 0, "sub_article": 1, "instrument": 2, "regeling": 3, "detail": 4, "breakdown": 4}
-    for line in lines:
-        amounts = {a["fiscal_year"]: a["amount"] for a in line["amounts"] or []}
-        pad = indent.get(line["level"], 0) * 1.2
-        label = line["label"] if line["level"] != "article" else f"{line['label']} ({line['measure']})"
-        body.append(
-            f"<tr class=\"line level-{escape(line['level'])}\"><td style=\"padding-left:{pad + 0.5:.1f}em\">{escape(label)}</td>"
-            + "".join(f"<td class=\"num\">{charts.thousands(amounts[y]) if y in amounts else ''}</td>" for y in years)
-            + "</tr>"
-        )
-        for section in by_line.get(line["line_id"], []):
+    for (line_id, level, label_html), cells in zip(lines, cells_of):
+        row = "".join([cells.get(y, _EMPTY_CELL) for y in years])
+        body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
+        pad = _INDENT_EM.get(level, 0.0)
+        for section in by_line.get(line_id, ()):
             score = f" {section['link_score']:.2f}" if section["link_score"] is not None and section["link_method"] == "fuzzy" else ""
             body.append(
                 f"<tr class=\"explanation\"><td colspan=\"{len(years) + 1}\" style=\"padding-left:{pad + 1.5:.1f}em\">"
-                f"<div class=\"path\">{escape(section['heading_path'])} "
-                f"<span class=\"method\">[{escape(section['link_method'])}{score}]</span></div>"
-                f"{escape(section['text'])}</td></tr>"
+                f"<div class=\"path\">{section['heading_path_html']} "
+                f"<span class=\"method\">[{section['link_method_html']}{score}]</span></div>"
+                f"{section['text_html']}</td></tr>"
             )
     body.append("</table>")
-    unlinked = [s for s in explanations if s["line_id"] is None and s["text"]]
+    unlinked = [s for s in explanations if s["line_id"] is None and s["text_html"]]
     if unlinked:
         body.append("<h3>Toelichting zonder begrotingsregel</h3>")
         for section in unlinked:
-            body.append(f"<p><span class=\"path\">{escape(section['heading_path'])} ({escape(section['unmatched_reason'] or '')})</span><br>"
-                        f"{escape(section['text'])}</p>")
+            body.append(f"<p><span class=\"path\">{section['heading_path_html']} ({section['unmatched_reason_html']})</span><br>"
+                        f"{section['text_html']}</p>")
     return body
 
 

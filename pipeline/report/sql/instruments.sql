@@ -3,7 +3,7 @@
 -- artikelonderdelen.
 SELECT document_id, instrument, fiscal_year, sum(amount_thousand_eur)::BIGINT AS amount
 FROM report_figures
-WHERE document_id IN (SELECT document_id FROM report_documents WHERE batch = $batch)
+WHERE batch = $batch
   AND level = 'instrument' AND measure = 'uitgaven'
   AND column_kind IN ('realisatie', 'stand', 'ontwerpbegroting', 'raming')
 GROUP BY ALL

@@ -1,6 +1,8 @@
 -- The figures every part of the report reads (budget_vintages, computed once per report rather
--- than once per query: the view ranks every amount of the warehouse).
-CREATE TEMP TABLE report_figures AS
-SELECT chapter, article_code, line_id, level, measure, instrument, fiscal_year, vintage_number,
-       phase, budget_year, document_id, column_kind, amount_thousand_eur
-FROM budget_vintages
+-- than once per query: the view ranks every amount of the warehouse), with the batch of their
+-- document when it is rendered.
+CREATE OR REPLACE TEMP TABLE report_figures AS
+SELECT v.chapter, v.article_code, v.line_id, v.level, v.measure, v.instrument, v.fiscal_year, v.vintage_number,
+       v.phase, v.budget_year, v.document_id, v.column_kind, v.amount_thousand_eur, r.batch
+FROM budget_vintages AS v
+LEFT JOIN report_documents AS r USING (document_id)
