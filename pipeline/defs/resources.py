@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipeline.store.connections import staging_config, waiting_for_lock
+from pipeline.store.connections import STAGING_MEMORY_LIMIT, duckdb_config, waiting_for_lock
 from pipeline.store.warehouse_file import is_motherduck
 
 DEFAULTS = {
@@ -51,7 +51,7 @@ class BudgetPaths(dg.ConfigurableResource):
     def staging_connection(self):
         if not is_motherduck(self.staging):
             Path(self.staging).parent.mkdir(parents=True, exist_ok=True)
-        con = waiting_for_lock(lambda: duckdb.connect(self.staging, config=staging_config()))
+        con = waiting_for_lock(lambda: duckdb.connect(self.staging, config=duckdb_config(STAGING_MEMORY_LIMIT)))
         try:
             yield con
         finally:

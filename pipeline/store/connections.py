@@ -26,13 +26,10 @@ LOCK_WAIT_S = 20.0
 T = TypeVar("T")
 
 
-def duckdb_config() -> dict[str, str]:
-    return {"memory_limit": os.environ.get("BUDGET_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT}
-
-
-def staging_config() -> dict[str, str]:
-    """duckdb_config for a connection to the staging database."""
-    return {"memory_limit": os.environ.get("BUDGET_DUCKDB_MEMORY_LIMIT") or STAGING_MEMORY_LIMIT}
+def duckdb_config(default_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, str]:
+    """Settings of a connection: the memory limit the environment gives, else `default_limit`
+    (STAGING_MEMORY_LIMIT for staging's own connections)."""
+    return {"memory_limit": os.environ.get("BUDGET_DUCKDB_MEMORY_LIMIT") or default_limit}
 
 
 def waiting_for_lock(open_: Callable[[], T], timeout_s: float = LOCK_WAIT_S) -> T:
