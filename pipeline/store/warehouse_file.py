@@ -62,8 +62,13 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
             increment.refresh(con, table, scope, _load)
         counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
     pause("mid_load")  # test-only (pipeline.store.hooks)
+    con.execute("COMMIT")
+    # Each COMMENT ON COLUMN of a view copies the view's catalog entry, and a transaction keeps
+    # every copy until it ends: v_table_as_printed's 551 comments held 380 MB at 10,000 pages.
+    # The views' statements commit one by one (measured no slower).
     for view in VIEWS:
         create_view(con, view)
+    con.execute("BEGIN TRANSACTION")
     for macro in MACROS:
         if macro.deps:  # bound to the tables and views it reads when created
             con.execute(sql_text(macro.sql_file))
