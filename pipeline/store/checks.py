@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+import pandera.errors
 
 from pipeline.core.schemas import validate
 from pipeline.sql import sql_text
@@ -73,9 +74,18 @@ def model_violations(con: duckdb.DuckDBPyConnection, table: Table, *, small: boo
             scoped = small and (table.refresh == "page" or table.name == "dim_budget_line")
             with increment.restricted(con, (table.name,) if scoped else (), increment.checked):
                 problems += _rows_against_model(con, table)
-        except Exception as error:  # pandera's report names the failing column and check
-            problems.append(str(error).splitlines()[0])
+        except pandera.errors.SchemaErrors as errors:
+            problems += _failures(errors.failure_cases)
     return problems
+
+
+def _failures(cases: pd.DataFrame) -> list[str]:
+    """One line per failing column and check of pandera's report: the check, how many values
+    fail it and the first of them (the report's own text is JSON, useless as one line)."""
+    lines = []
+    for (column, check), failing in cases.groupby(["column", "check"], sort=False, dropna=False):
+        lines.append(f"column {column!r} fails {check}: {len(failing)} value(s), first {failing['failure_case'].iloc[0]!r}")
+    return lines
 
 
 # Rows read into pandas at a time by the model check: dim_budget_line read whole (456,000 rows
