@@ -44,6 +44,10 @@ PARTITIONED = {
 # Rows per Parquet row group: a row group is buffered whole while it is written, and 122,880 rows
 # of explanation text (DuckDB's default) outgrow the memory limit at 10,000 pages.
 ROW_GROUP_ROWS = 16384
+# Partitions written in one pass over a table: each buffers a row group per thread, and the 91
+# partitions of fact_budget_amount at 10,000 pages outgrow the memory limit, so DuckDB flushes
+# early (one pass 22.7 s; passes of 12 partitions 13.8 s; table_cell 13.0 -> 7.7 s).
+PARTITIONS_PER_PASS = 12
 
 
 def document_partition_sql(alias: str = "d") -> str:
@@ -117,14 +121,13 @@ def _write_partitioned(con: duckdb.DuckDBPyConnection, name: str, version: Path,
         ).fetchall()},
     }
     counts = _link_unchanged(name, folder, previous, fingerprints)
-    todo = {value for value in fingerprints["partitions"] if f"{name}/{partition_file(value)}" not in counts}
-    written = _write_all_partitions(con, name, folder, todo)
-    if written is None:
-        written = {}
-        for value in sorted(todo):
-            file = partition_file(value)
-            written[f"{name}/{file}"] = _copy_parquet(con, _partition_query(name, value), folder / file)
-    counts.update(written)
+    todo = sorted(value for value in fingerprints["partitions"] if f"{name}/{partition_file(value)}" not in counts)
+    for start in range(0, len(todo), PARTITIONS_PER_PASS):
+        values = todo[start:start + PARTITIONS_PER_PASS]
+        written = _write_in_one_pass(con, name, folder, set(values))
+        if written is None:
+            written = {f"{name}/{partition_file(v)}": _copy_parquet(con, _partition_query(name, v), folder / partition_file(v)) for v in values}
+        counts.update(written)
     if not counts:
         file = partition_file(_empty_partition(name))
         counts[f"{name}/{file}"] = _copy_parquet(con, f"SELECT * FROM {name}", folder / file)
@@ -163,7 +166,7 @@ def _check_total(con: duckdb.DuckDBPyConnection, name: str, counts: dict[str, in
         raise RuntimeError(f"export of {name}: {sum(counts.values())} rows in its files, {total} in the table")
 
 
-def _write_all_partitions(con: duckdb.DuckDBPyConnection, name: str, folder: Path, present: set[str]) -> dict[str, int] | None:
+def _write_in_one_pass(con: duckdb.DuckDBPyConnection, name: str, folder: Path, present: set[str]) -> dict[str, int] | None:
     """The partitions `present` of a table in one pass (DuckDB's partitioned COPY), renamed into place;
     None (and nothing left behind) when DuckDB did not write exactly one file per partition."""
     if not present:
