@@ -65,3 +65,20 @@ def test_duckdb_1_4_opens_the_warehouse_read_only_and_queries_every_table_view_a
     # Every registered macro is stored, and the search answers in 1.4 as in the pipeline's DuckDB.
     assert set(MACRO_NAMES) <= set(report["macros"])
     assert [tuple(row) for row in report["search"]] == search and search
+
+
+def test_a_column_whose_model_names_a_compression_is_stored_with_it(analyst_warehouse: Path) -> None:  # noqa: F811
+    # The storage version is the oldest that has it (warehouse_file.STORAGE_VERSION).
+    import duckdb
+
+    from pipeline.core.schemas import column_compressions
+    from pipeline.store.catalog import TABLES
+
+    compressed = {(t.name, column): kind for t in TABLES for column, kind in column_compressions(t.model).items()}
+    assert ("budget_explanation", "text") in compressed
+    with duckdb.connect(str(analyst_warehouse), read_only=True) as con:
+        for (table, column), kind in compressed.items():
+            used = {c for (c,) in con.execute(
+                f"SELECT DISTINCT compression FROM pragma_storage_info('{table}') WHERE column_name = ? AND segment_type <> 'VALIDITY'", [column]
+            ).fetchall()}
+            assert used - {"Constant"} == {kind.upper()}, (table, column, used)

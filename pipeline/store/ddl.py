@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.core.schemas import column_descriptions, describe_column, table_description
+from pipeline.core.schemas import column_compressions, column_descriptions, describe_column, table_description
 
 PRIMARY_KEYS = {
     "dim_document": ("document_id",),
@@ -21,8 +21,10 @@ def quote(text: str) -> str:
 def create_table_sql(name: str, model, *, schema: str | None = None) -> str:
     qualified = f"{schema}.{name}" if schema else name
     columns = []
+    compressions = column_compressions(model)
     for column, (sql_type, _description, nullable) in column_descriptions(model).items():
-        columns.append(f"    {column} {sql_type}{'' if nullable else ' NOT NULL'}")
+        compression = f" USING COMPRESSION {compressions[column]}" if column in compressions else ""
+        columns.append(f"    {column} {sql_type}{'' if nullable else ' NOT NULL'}{compression}")
     key = PRIMARY_KEYS.get(name)
     if key:
         columns.append(f"    PRIMARY KEY ({', '.join(key)})")

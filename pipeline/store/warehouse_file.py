@@ -20,9 +20,9 @@ from pipeline.store.ddl import comment_sql, create_table_sql, quote, view_commen
 from pipeline.store.hooks import pause
 from pipeline.store.increment import Scope
 
-# DuckDB 1.0 reads this format and every later version does: nothing the warehouse uses needs
-# a newer one (a test opens the file with DuckDB 1.4).
-STORAGE_VERSION = "v1.0.0"
+# The oldest format that stores a column compressed with zstd (schemas.col's `compression`):
+# DuckDB 1.2 and every later version read it (a test opens the file with DuckDB 1.4).
+STORAGE_VERSION = "v1.2.0"
 
 
 def is_motherduck(path: str | Path) -> bool:
