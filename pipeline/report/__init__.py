@@ -107,8 +107,10 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         numbered = [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]]
         con.execute(_sql("report_documents"), {"documents": [d for d, _ in numbered], "batches": [n for _, n in numbered]})
         con.execute(_sql("html_escape"))
-        con.execute(_sql("report_figures"))
         con.execute(_sql("report_lines"))
+        every_article = len(keys) == len(articles)
+        lines = None if every_article else con.execute(_sql("report_figure_lines")).fetchone()[0]
+        con.execute(_sql("report_figures"), {"lines": lines})
         for number, batch in enumerate(batches):
             report.pages += _write_batch(con, directory, number, {key: articles[key] for key in batch})
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
