@@ -230,11 +230,9 @@ def _n_columns(table: RawTable, rows: list[Row]) -> int:
 
 def last_text_line(text: str) -> int:
     """The number of the last line of the page that holds more than whitespace (0: none)."""
-    lines = text.split("\n")
-    for number in range(len(lines), 0, -1):
-        if not lines[number - 1].isspace() and lines[number - 1]:
-            return number
-    return 0
+    # rstrip drops exactly the characters isspace() calls whitespace, newlines among them.
+    rest = text.rstrip()
+    return rest.count("\n") + 1 if rest else 0
 
 
 @dataclass(slots=True)
