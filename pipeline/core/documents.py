@@ -485,9 +485,11 @@ def resolve_identity(
     chapter = pick("chapter", ("manifest", manifest.chapter), ("address", address.chapter))
     phase = pick("phase", ("manifest", manifest.phase), ("address", address.phase))
     year = pick("budget_year", ("manifest", manifest.budget_year), ("address", address.budget_year))
-    lines = tables_module.normalise_text(text).split("\n")
     found_tables, _ = found if found is not None else tables_module.find_tables(text)
     first_table_line = found_tables[0].first_line if found_tables else None
+    # The heading is looked for above the first table only: split off just those lines.
+    above = -1 if first_table_line is None else max(0, first_table_line - 1)
+    lines = tables_module.normalise_text(text).split("\n", above)
     heading_code, heading_name = heading_article(lines, first_table_line)
     article = pick("article_code", ("manifest", manifest.article), ("text", heading_code))
     article_name = heading_name if heading_code and (article is None or str(article) == heading_code) else None
