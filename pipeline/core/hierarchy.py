@@ -113,12 +113,26 @@ def _rank_of(code: str | None, label: str) -> int | None:
     return None
 
 
-def _sibling_class(row: Row, rank: int | None) -> str:
+# Sibling classes, as bits: a node's classes (of its children so far) are their union, an int.
+INSTRUMENT_CLASS, ARTICLE_CLASS, OTHER_CLASS = 1, 2, 4
+
+
+def _sibling_class(rank: int | None) -> int:
     if rank == INSTRUMENT_RANK:
-        return "instrument"
+        return INSTRUMENT_CLASS
     if rank == ARTICLE_RANK:
-        return "article"
-    return "other"
+        return ARTICLE_CLASS
+    return OTHER_CLASS
+
+
+def _may_join(classes: int, klass: int) -> bool:
+    """Whether a child of class `klass` may join children of `classes`: instruments are never
+    siblings of non-instruments, articles never siblings of non-articles."""
+    return not classes or (bool(classes & INSTRUMENT_CLASS) == (klass == INSTRUMENT_CLASS) and bool(classes & ARTICLE_CLASS) == (klass == ARTICLE_CLASS))
+
+
+# Per sibling class, per union of classes: `_may_join`, looked up in the search's inner loop.
+_JOINS = {klass: tuple(_may_join(classes, klass) for classes in range(8)) for klass in (INSTRUMENT_CLASS, ARTICLE_CLASS, OTHER_CLASS)}
 
 
 def infer_tree(rows: list[Row], n_columns: int, *, table_kind: str, cut: bool = False, one_article: bool = False) -> list[Node]:
@@ -346,7 +360,7 @@ class _Open:
         values: tuple[int, ...],
         child_sum: tuple[int, ...],
         n_children: int = 0,
-        classes: frozenset[str] = frozenset(),
+        classes: int = 0,
     ) -> None:
         self.row = row
         self.index = row.index
@@ -358,19 +372,18 @@ class _Open:
         self.n_children = n_children
         self.classes = classes  # sibling classes of its children so far
 
-    def with_children(self, child_sum: tuple[int, ...], n_children: int, klass: str) -> _Open:
+    def with_children(self, child_sum: tuple[int, ...], n_children: int, klass: int) -> _Open:
         """This node with these closed children, noting a new child of sibling class `klass`."""
-        if n_children == self.n_children and klass in self.classes:
+        if n_children == self.n_children and self.classes & klass:
             return self  # (nothing closed into it, the class already noted)
-        return _Open(self.row, self.eff_rank, self.container, self.has_values, self.values, child_sum, n_children, self.classes | {klass})
+        return _Open(self.row, self.eff_rank, self.container, self.has_values, self.values, child_sum, n_children, self.classes | klass)
+
+
+_STEP_COST = operator.itemgetter(0)  # (of a candidate placement in the search)
 
 
 def _values_or_zero(cells: list[Cell]) -> tuple[int, ...]:
     return tuple([c.value.amount or 0 for c in cells])
-
-
-def _step_cost(option: tuple[int, int, tuple[int, ...], int]) -> int:
-    return option[0]
 
 
 class _Search:
@@ -395,7 +408,7 @@ class _Search:
         self.best_cost: int | None = None
         self.solutions: list[tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]] = []
         self.ranks = [known_rank(r, one_article) for r in rows]
-        self.sibling_classes = [_sibling_class(r, rank) for r, rank in zip(rows, self.ranks)]
+        self.sibling_classes = [_sibling_class(rank) for rank in self.ranks]
         # Per row, its readings: (rank, sibling class, extra cost). A row numbered "1." is a
         # regeling, or right under the total possibly a numbered artikelonderdeel (with rows of
         # its own below it: see `_reading_rank`). An instrument name
@@ -403,7 +416,7 @@ class _Search:
         # ("Materiële uitgaven" above "Decoraties"), at a cost above any step of the instrument
         # reading, so that it is read so only where no instrument reading adds up.
         self.readings = [
-            ((rank, klass, 0), (None, "other", 3)) if rank == INSTRUMENT_RANK and not _has_values(r.placements[0]) else ((rank, klass, 0),)
+            ((rank, klass, 0), (None, OTHER_CLASS, 3)) if rank == INSTRUMENT_RANK and not _has_values(r.placements[0]) else ((rank, klass, 0),)
             for r, rank, klass in zip(rows, self.ranks, self.sibling_classes)
         ]
         self.numbered = [rank == REGELING_RANK and r.code is not None for r, rank in zip(rows, self.ranks)]
@@ -419,8 +432,12 @@ class _Search:
         self.weights = [6 ** (len(rows) - i) for i in range(len(rows))]
         # The row before each row (the root before the first), by index.
         self.previous = [root.index, *(r.index for r in rows[:-1])]
-        self.failure: str | None = None
+        # The deepest row where the search found a conflict, and the last conflict there: the
+        # arguments of its message (formatted only if the table is refused for it).
         self.failure_row = -1
+        self.failure: tuple | None = None
+        # tolerance(n) by n, for the sum checks (a row has fewer children than the rows after it)
+        self.tolerances = [tolerance(n) for n in range(len(rows) + 2)]
         # The reading on the current search path: row index -> parent row index, -> placement.
         self.parents: dict[int, int] = {}
         self.chosen: dict[int, list[Cell]] = {}
@@ -435,7 +452,7 @@ class _Search:
             explanation = self._explain()
             if explanation is None:
                 where = self.rows[self.failure_row] if 0 <= self.failure_row < len(self.rows) else self.root
-                explanation = f"first conflict near line {where.line} ({where.printed_label!r})" + (f": {self.failure}" if self.failure else "")
+                explanation = f"first conflict near line {where.line} ({where.printed_label!r})" + (f": {_failure_message(*self.failure)}" if self.failure else "")
             raise HierarchyError(
                 f"lines {self.root.line}-{(self.rows[-1].line if self.rows else self.root.line)}: no reading of the rows under "
                 f"{self.root.printed_label!r} has every parent equal to the sum of its children "
@@ -488,7 +505,7 @@ class _Search:
                     continue
                 if numbered and parent.index in self.numbered_rows:
                     continue
-                if parent.classes and (("instrument" in parent.classes) != (klass == "instrument") or ("article" in parent.classes) != (klass == "article")):
+                if not _JOINS[klass][parent.classes]:
                     continue
                 if not self._may_parent(i, parent.index):
                     continue
@@ -542,37 +559,26 @@ class _Search:
         forced = self.forced[i]
         return parent_index == forced if forced is not None else parent_index not in self.exclusive
 
-    def _added(self, node: _Open, child_sum: tuple[int, ...], n_children: int) -> tuple[int, ...] | None:
-        """What `node` adds to its parent once its children (`n_children`, summing to
-        `child_sum`) are complete: its printed amounts, or for a group row without values the
-        sum of its children. None when it fails its check (the failure is noted)."""
-        if not node.has_values:
-            if n_children == 0:
-                if node.row.index == self.blank_leaf:
-                    return self.zeros
-                self._fail(f"group row {node.row.printed_label!r} (line {node.row.line}) has no values and no children")
-                return None
-            return child_sum
-        if n_children and node.values != child_sum and not self._sums_match(node, child_sum, n_children):
-            return None  # (equal sums need no column by column check)
-        return node.values
+    def _found(self, cost: int) -> None:
+        """Note the reading on the search path, which adds up: the best so far, or as good."""
+        if self.best_cost is None or cost < self.best_cost:
+            self.best_cost = cost
+            self.solutions = []
+        if len(self.solutions) < 2:
+            self.solutions.append((dict(self.parents), dict(self.chosen), frozenset(self.as_group)))
 
-    def _sums_match(self, node: _Open, child_sum: tuple[int, ...], n_children: int) -> bool:
-        tol = tolerance(n_children)
-        if max(map(abs, map(operator.sub, node.values, child_sum)), default=0) <= tol:
-            return True  # every column within the tolerance
-        for i, (printed, total) in enumerate(zip(node.values, child_sum)):
-            if abs(printed - total) > tol:
-                self._fail(f"{node.row.printed_label!r} column {i + 1} prints {printed} but its {n_children} children sum to {total}")
-                return False
-        return True
+    def _sums_match(self, node: _Open, child_sum: tuple[int, ...], n_children: int, i: int) -> bool:
+        """Whether every column of `node` is within the tolerance of its children's sum."""
+        if max(map(abs, map(operator.sub, node.values, child_sum)), default=0) <= self.tolerances[n_children]:
+            return True
+        self._fail(i, node.row, node.values, child_sum, n_children)
+        return False
 
-    def _fail(self, message: str) -> None:
-        if self._current_row >= self.failure_row:
-            self.failure_row = self._current_row
-            self.failure = message
-
-    _current_row = -1
+    def _fail(self, i: int, row: Row, values: tuple[int, ...] | None, child_sum: tuple[int, ...], n_children: int) -> None:
+        """Note a conflict met while placing row `i` (see `_failure_message`)."""
+        if i >= self.failure_row:
+            self.failure_row = i
+            self.failure = (row, values, child_sum, n_children)
 
     def _too_many_steps(self) -> HierarchyError:
         return HierarchyError(
@@ -587,23 +593,17 @@ class _Search:
             raise self._too_many_steps()
         if self.best_cost is not None and cost > self.best_cost:
             return
-        self._current_row = i
-        if i == len(self.rows):
-            if not self.cut and not self._closes_completely(stack):
-                return
-            if self.best_cost is None or cost < self.best_cost:
-                self.best_cost = cost
-                self.solutions = []
-            if len(self.solutions) < 2:
-                self.solutions.append((dict(self.parents), dict(self.chosen), frozenset(self.as_group)))
+        at_end = i == len(self.rows)
+        if not at_end:
+            numbered, previous_row, forced, readings = self.numbered[i], self.previous[i], self.forced[i], self.readings[i]
+        elif self.cut:
+            self._found(cost)  # (the rows still open at the cut may miss children: no sums checked)
             return
-        row = self.rows[i]
-        numbered = self.numbered[i]
-        previous_row = self.previous[i]
-        forced = self.forced[i]
+        else:
+            numbered, previous_row, forced, readings = False, None, None, ()  # (the loop below only closes the open nodes)
         exclusive = self.exclusive
-        readings = self.readings[i]
         numbered_rows = self.numbered_rows
+        blank_leaf, tolerances, zeros = self.blank_leaf, self.tolerances, self.zeros
         # Candidate parents, deepest first; choosing a shallower one closes the nodes above it,
         # and a node that fails to close fails for every shallower parent too. For each: the
         # sum and count of its children once the nodes above it are closed into it.
@@ -612,38 +612,52 @@ class _Search:
         node = stack[level]
         child_sum, n_children = node.child_sum, node.n_children
         while True:
-            classes = node.classes
-            for reading, (rank, klass, extra) in enumerate(readings):
-                if forced is not None:
-                    allowed = node.index == forced  # (a complete split: codes and classes do not apply)
-                else:
-                    allowed = (
-                        node.index not in exclusive
-                        and (rank is None or rank > node.eff_rank or (numbered and level == 0))
-                        and not (numbered and node.index in numbered_rows)
-                        and not (classes and (("instrument" in classes) != (klass == "instrument") or ("article" in classes) != (klass == "article")))
-                    )
-                if allowed:
-                    step_cost = extra
-                    if rank is None and not node.container:
-                        step_cost += 1
-                    if prev_parent is not None and node.index != prev_parent and node.index != previous_row:
-                        # Leaves the sibling list of the row before without a sum forcing it.
-                        step_cost += 1
+            index = node.index
+            if forced is not None:
+                allowed = index == forced  # (a complete split: codes and classes do not apply)
+            else:
+                allowed = index not in exclusive and not (numbered and index in numbered_rows)
+            if allowed:
+                # Leaving the sibling list of the row before without a sum forcing it costs 1.
+                leaves_list = prev_parent is not None and index != prev_parent and index != previous_row
+                for reading, (rank, klass, extra) in enumerate(readings):
+                    if forced is None and not ((rank is None or rank > node.eff_rank or (numbered and level == 0)) and _JOINS[klass][node.classes]):
+                        continue
+                    step_cost = extra + (rank is None and not node.container) + leaves_list
                     options.append((step_cost, level, child_sum, n_children, reading))
             if level == 0:
                 break
-            added = self._added(node, child_sum, n_children)
-            if added is None:
-                break
+            # What the node adds to its parent once its children are complete: its printed amounts
+            # (within the tolerance of their sum), or for a group row without values their sum.
+            if not node.has_values:
+                if n_children:
+                    added = child_sum
+                elif index == blank_leaf:
+                    added = zeros
+                else:
+                    self._fail(i, node.row, None, child_sum, 0)
+                    break
+            else:
+                added = node.values
+                if n_children and added != child_sum and max(map(abs, map(operator.sub, added, child_sum))) > tolerances[n_children]:
+                    self._fail(i, node.row, added, child_sum, n_children)
+                    break
             level -= 1
             node = stack[level]
             child_sum, n_children = tuple(map(operator.add, node.child_sum, added)), node.n_children + 1
-        options.sort(key=_step_cost)
+        if at_end:
+            # Every open node closed (the loop reached the root), and the root matches its children.
+            if level == 0 and not (node.has_values and n_children and node.values != child_sum and not self._sums_match(node, child_sum, n_children, i)):
+                self._found(cost)
+            return
+        if len(options) > 1:
+            options.sort(key=_STEP_COST)
         weight = self.weights[i]
         parents, chosen, zeros = self.parents, self.chosen, self.zeros
+        row = self.rows[i]
         index = row.index
         placements = self.placements[i]
+        transparent = self.transparent[i]
         for step_cost, level, child_sum, n_children, reading in options:
             child_cost = cost + step_cost * weight
             if self.best_cost is not None and child_cost > self.best_cost:
@@ -655,7 +669,7 @@ class _Search:
                 continue
             rank, klass, _ = readings[reading]
             parent = stack[level].with_children(child_sum, n_children, klass)
-            eff_rank, container = _reading_rank(rank, numbered, level, parent.eff_rank, self.transparent[i])
+            eff_rank, container = _reading_rank(rank, numbered, level, parent.eff_rank, transparent)
             above = stack[:level] + (parent,)
             if reading:
                 self.as_group.add(index)
@@ -672,20 +686,7 @@ class _Search:
                 self._dfs(i + 1, above + (node,), child_cost, parent.index)
                 del parents[index]
                 del chosen[index]
-                self._current_row = i
             self.as_group.discard(index)
-
-    def _closes_completely(self, stack: tuple[_Open, ...]) -> bool:
-        """Whether every open node closes into its parent and the root matches its children."""
-        node = stack[-1]
-        child_sum, n_children = node.child_sum, node.n_children
-        for level in range(len(stack) - 2, -1, -1):
-            added = self._added(node, child_sum, n_children)
-            if added is None:
-                return False
-            node = stack[level]
-            child_sum, n_children = tuple(map(operator.add, node.child_sum, added)), node.n_children + 1
-        return not (node.has_values and n_children and node.values != child_sum and not self._sums_match(node, child_sum, n_children))
 
 
 def _reading_rank(rank: int | None, numbered: bool, level: int, parent_rank: int, transparent: bool = False) -> tuple[int, bool]:
@@ -697,6 +698,17 @@ def _reading_rank(rank: int | None, numbered: bool, level: int, parent_rank: int
     if transparent:
         return parent_rank, True
     return (rank if rank is not None else parent_rank + 1), rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
+
+
+def _failure_message(row: Row, values: tuple[int, ...] | None, child_sum: tuple[int, ...], n_children: int) -> str:
+    """A conflict noted by the search: a group row without values and without children
+    (`values` None), or the first column where a row's printed amounts and its children's sum
+    differ by more than the tolerance."""
+    if values is None:
+        return f"group row {row.printed_label!r} (line {row.line}) has no values and no children"
+    tol = tolerance(n_children)
+    column, printed, total = next((k, printed, total) for k, (printed, total) in enumerate(zip(values, child_sum)) if abs(printed - total) > tol)
+    return f"{row.printed_label!r} column {column + 1} prints {printed} but its {n_children} children sum to {total}"
 
 
 def _amounts(cells: list[Cell]) -> list[int | None]:
