@@ -281,7 +281,7 @@ def classify(text: str, line: int) -> Token:
     return Token(kind, text, line, value)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 13)  # (sized as values.clean's cache, for the same reason)
 def _kind_and_value(text: str) -> tuple[str, CellValue | None]:
     """The token kind of a cell text (and its value): a function of the text alone, so each
     distinct text of a page is classified once."""
