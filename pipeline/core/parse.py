@@ -206,7 +206,7 @@ def _cells_only(table: RawTable, table_id: str, page: PageIdentity, result: Page
         result.cells.append(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
 
 
-def _cell(table_id: str, page: PageIdentity, order: int, row: int | None, column: int | None, role: str, raw: str, line: int | None) -> dict:
+def _cell(table_id: str, page: PageIdentity, order: int | None, row: int | None, column: int | None, role: str, raw: str | None, line: int | None) -> dict:
     return {
         "table_id": table_id,
         "document_id": page.document_id,
@@ -415,20 +415,9 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
     # A value cell and an amount per column and row: each a copy of its column's record with the
     # row's and the cell's fields filled in. A dict copied from one with the same keys is filled
     # several times faster than a dict display of 16 keys is built, and keeps the key order.
-    value_cell = {
-        "table_id": table_id,
-        "document_id": document_id,
-        "cell_order": None,
-        "row_number": None,
-        "column_position": None,
-        "cell_role": "value",
-        "raw_text": None,
-        "source_line": None,
-    }
     column_records = []
     for col in columns:
-        cell_record = value_cell.copy()
-        cell_record["column_position"] = col.position
+        cell_record = _cell(table_id, page, None, None, col.position, "value", None, None)
         amount_record = {
             "document_id": document_id,
             "table_id": table_id,

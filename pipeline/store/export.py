@@ -169,8 +169,6 @@ def _check_total(con: duckdb.DuckDBPyConnection, name: str, counts: dict[str, in
 def _write_in_one_pass(con: duckdb.DuckDBPyConnection, name: str, folder: Path, present: set[str]) -> dict[str, int] | None:
     """The partitions `present` of a table in one pass (DuckDB's partitioned COPY), renamed into place;
     None (and nothing left behind) when DuckDB did not write exactly one file per partition."""
-    if not present:
-        return None
     scratch = folder / ".partitions"
     wanted = ", ".join(quote(value) for value in sorted(present))
     con.execute(
