@@ -183,7 +183,7 @@ def test_partitions_written_over_several_passes_are_the_files_of_one_pass(analys
             counts = {}
             for name in export.PARTITIONED:
                 folder.mkdir(parents=True, exist_ok=True)
-                counts.update(export._write_partitioned(con, name, folder, None)[0])
+                counts.update(export._write_partitioned(con, name, folder)[0])
             versions[per_pass] = (folder, counts)
         (one, counts), (many, counts_many) = versions.values()
         assert counts == counts_many and len(counts) > len(export.PARTITIONED)  # some table has several partitions

@@ -16,7 +16,7 @@ from conftest import ROOT, SEED, SOURCES
 from warehouse_support import KIESRAAD_OWB_2020, add_made_pages, build_environment, query, write_seed_variant
 
 from pipeline import cli
-from pipeline.store import increment, open_data_csv
+from pipeline.store import export, increment, open_data_csv
 
 spec = importlib.util.spec_from_file_location("compare_warehouses", ROOT / "scripts" / "compare_warehouses.py")
 compare_warehouses = importlib.util.module_from_spec(spec)
@@ -137,6 +137,19 @@ def test_a_csv_not_made_from_the_served_warehouse_is_written_whole(served, tmp_p
     add_made_pages(sources, [KIESRAAD_OWB_2020])
     assert "small: " in build(sources, warehouse)
     assert b"\n9024;OWB;" not in (export / open_data_csv.CSV_NAME).read_bytes()
+    assert_same_as_a_full_build(sources, warehouse, tmp_path)
+
+
+def test_partition_files_not_made_from_the_served_warehouse_are_written_again(served, tmp_path: Path) -> None:
+    sources, warehouse = served
+    before = (warehouse.parent / "export").resolve()
+    index_path = before / export.PARTITIONS_INDEX
+    index_path.write_text(index_path.read_text(encoding="utf-8").replace('"made_from": "', '"made_from": "other '), encoding="utf-8")
+    add_made_pages(sources, [KIESRAAD_OWB_2020])
+    assert "small: " in build(sources, warehouse)
+    after = (warehouse.parent / "export").resolve()
+    files = [p.relative_to(after) for table in export.PARTITIONED for p in (after / table).iterdir()]
+    assert files and not [f for f in files if (before / f).exists() and (before / f).stat().st_ino == (after / f).stat().st_ino]
     assert_same_as_a_full_build(sources, warehouse, tmp_path)
 
 

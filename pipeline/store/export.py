@@ -21,15 +21,16 @@ import duckdb
 
 from pipeline.report import REPORT_DIR
 from pipeline.store.ddl import quote
-from pipeline.store.increment import Scope
+from pipeline.store.increment import Scope, pages_digest
 from pipeline.store.open_data_csv import CSV_NAME, write_budgettaire_tabellen
 from pipeline.store.warehouse_file import columns_of_relation
 
 EXPORT_LINK = "export"
 VERSIONS_DIR = ".exports"
-# Per partitioned table: its columns and, per partition, the row count and a hash of the rows
-# (what decides whether the next publication can link the file instead of writing it again).
-FINGERPRINTS = ".partition_fingerprints.json"
+# The partitioned tables' files: per table its columns and per partition its rows, and the
+# warehouse the files were made from (increment.pages_digest). A small publication made from that
+# warehouse links the files of the partitions its pages did not touch instead of writing them.
+PARTITIONS_INDEX = ".partitions.json"
 # The big tables are exported as a folder of files, one per partition, so a reader can take
 # one year and phase (`2024_OWB.parquet`) or one chapter (`VII.parquet`) of them; `none` stands
 # for an empty year, phase or chapter. The files have the table's columns (the partition is in
@@ -107,53 +108,71 @@ def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> i
     ).fetchall()[0][0]
 
 
-def _write_partitioned(con: duckdb.DuckDBPyConnection, name: str, version: Path, previous: Path | None) -> tuple[dict[str, int], dict]:
+def _write_partitioned(
+    con: duckdb.DuckDBPyConnection, name: str, version: Path, reuse: tuple[Path, dict] | None = None
+) -> tuple[dict[str, int], dict]:
     """The folder `name/` of a partitioned table: one file per partition (an empty table gets
-    one empty file, so the folder always reads as the table). A partition whose rows are those
-    of the previous version's file (same columns, same row fingerprint) is that file, hard-linked
-    rather than written again; returns the row counts and the fingerprints kept for the next."""
+    one empty file, so the folder always reads as the table); returns the row count of each file
+    and the table's entry of the index. With `reuse` (the previous version and its index entry,
+    in a small publication), only the partitions in scope (partitions_in_scope) are written;
+    the others are the previous version's files, hard-linked."""
     folder = version / name
     folder.mkdir()
-    fingerprints = {
-        "columns": columns_of_relation(con, name),
-        "partitions": {value: [count, digest] for value, count, digest in con.execute(
-            f"SELECT {partition_key_sql(name)} AS p, count(*), sum(hash(t)::HUGEINT)::VARCHAR FROM {_partition_source(name)} GROUP BY p"
-        ).fetchall()},
-    }
-    counts = _link_unchanged(name, folder, previous, fingerprints)
-    todo = sorted(value for value in fingerprints["partitions"] if f"{name}/{partition_file(value)}" not in counts)
+    in_scope = "" if reuse is None else f" WHERE {partition_key_sql(name)} IN (SELECT value FROM partitions_in_scope)"
+    present = dict(con.execute(
+        f"SELECT {partition_key_sql(name)} AS p, count(*) FROM {_partition_source(name)}{in_scope} GROUP BY p"
+    ).fetchall())
+    counts: dict[str, int] = {}
+    partitions: dict[str, int] = {}
+    if reuse is not None:
+        previous, entry = reuse
+        scope = {value for (value,) in con.execute("SELECT value FROM partitions_in_scope").fetchall()}
+        for value, rows in entry["partitions"].items():
+            if value not in scope:
+                os.link(previous / name / partition_file(value), folder / partition_file(value))
+                counts[f"{name}/{partition_file(value)}"] = partitions[value] = rows
+    todo = sorted(present)
     for start in range(0, len(todo), PARTITIONS_PER_PASS):
         values = todo[start:start + PARTITIONS_PER_PASS]
         written = _write_in_one_pass(con, name, folder, set(values))
         if written is None:
             written = {f"{name}/{partition_file(v)}": _copy_parquet(con, _partition_query(name, v), folder / partition_file(v)) for v in values}
         counts.update(written)
+    partitions.update(present)
     if not counts:
         file = partition_file(_empty_partition(name))
         counts[f"{name}/{file}"] = _copy_parquet(con, f"SELECT * FROM {name}", folder / file)
     _check_total(con, name, counts)
-    return counts, fingerprints
+    return counts, {"columns": columns_of_relation(con, name), "partitions": partitions}
 
 
-def _link_unchanged(name: str, folder: Path, previous: Path | None, fingerprints: dict) -> dict[str, int]:
-    """Hard-link the previous version's files of the partitions whose fingerprint is unchanged."""
-    old = _read_fingerprints(previous).get(name) if previous is not None else None
-    if not old or old["columns"] != fingerprints["columns"]:
-        return {}
-    counts = {}
-    for value, fingerprint in fingerprints["partitions"].items():
-        source = previous / name / partition_file(value)
-        if old["partitions"].get(value) == fingerprint and source.is_file():
-            os.link(source, folder / partition_file(value))
-            counts[f"{name}/{partition_file(value)}"] = _parquet_rows(folder / partition_file(value))
-    return counts
-
-
-def _read_fingerprints(version: Path) -> dict:
+def _reusable_partitions(con: duckdb.DuckDBPyConnection, previous: Path | None, scope: Scope | None) -> dict | None:
+    """The previous version's partition index, when a small publication can link its files: made
+    from the served file the publication starts from, and every file it lists there. Then the
+    partitions the scope's pages touch are the table partitions_in_scope(value)."""
+    if scope is None or previous is None:
+        return None
     try:
-        return json.loads((version / FINGERPRINTS).read_text(encoding="utf-8"))
+        index = json.loads((previous / PARTITIONS_INDEX).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}  # no previous version, or one written before fingerprints: write everything
+        return None  # no previous version, or one made before the index: write everything
+    if index.get("made_from") != scope.served_pages or set(index.get("tables", {})) != set(PARTITIONED):
+        return None
+    for name, entry in index["tables"].items():
+        if not all((previous / name / partition_file(value)).is_file() for value in entry["partitions"]):
+            return None
+    served = " UNION ".join(f"SELECT {document_partition_sql(alias)} AS value FROM {source}" for alias, source in (
+        ("p", "scope_served_partitions AS p"),
+        ("d", "scope_documents AS s LEFT JOIN dim_document AS d USING (document_id)"),
+    ))
+    # The documents' partitions, as served and as now (a document missing from dim_document has
+    # its rows in none_none, so that one is always in), and the chapters of the budget lines
+    # whose conformed row changed (before and after).
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE partitions_in_scope AS {served} UNION SELECT 'none_none' "
+        "UNION SELECT coalesce(chapter::VARCHAR, 'none') FROM changed_lines"
+    )
+    return index
 
 
 def _empty_partition(name: str) -> str:
@@ -201,11 +220,14 @@ def write_exports(
     counts: dict[str, int] = {}
     link = warehouse_dir / EXPORT_LINK
     previous = link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
-    fingerprints = {}
+    index = {"made_from": pages_digest(con), "tables": {}}
     try:
+        reusable = _reusable_partitions(con, previous, scope)
         for name in relations:
             if name in PARTITIONED:
-                table_counts, fingerprints[name] = _write_partitioned(con, name, version, previous)
+                entry = reusable["tables"][name] if reusable is not None else None
+                reuse = (previous, entry) if entry is not None and entry["columns"] == columns_of_relation(con, name) else None
+                table_counts, index["tables"][name] = _write_partitioned(con, name, version, reuse)
                 counts.update(table_counts)
             else:
                 counts[f"{name}.parquet"] = _copy_parquet(con, f"SELECT * FROM {name}", version / f"{name}.parquet")
@@ -214,7 +236,7 @@ def write_exports(
             # The report is made after the swap (pipeline.report), from this one: until then the
             # exports carry the previous one, and it renders again only the articles that changed.
             shutil.copytree(previous / REPORT_DIR, version / REPORT_DIR, copy_function=os.link)
-        (version / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
+        (version / PARTITIONS_INDEX).write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
         # Durable before `activate` links them: the files, then their folders. A file with
         # other links is the previous version's, linked here, and durable already (a small
         # publication at 10,000 pages links ~700 files: their syncs took 2.6 s).

@@ -213,13 +213,14 @@ def refresh(con: duckdb.DuckDBPyConnection, table: Table, scope: Scope, load) ->
         load(con, table)
         return
     if table.refresh == "line":
-        # The checks look again at the tables printing a line whose conformed row changed.
+        # The checks look again at the tables printing a line whose conformed row changed, and
+        # the exports write again the chapters of those lines (before and after).
         in_scope = "line_id IN (SELECT line_id FROM lines_to_compute)"
         con.execute(f"CREATE OR REPLACE TEMP TABLE lines_before AS SELECT * FROM {table.name} WHERE {in_scope}")
         con.execute(f"DELETE FROM {table.name} WHERE {in_scope}")
         load(con, table)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE changed_lines AS SELECT DISTINCT line_id FROM ("
+            "CREATE OR REPLACE TEMP TABLE changed_lines AS SELECT DISTINCT line_id, chapter FROM ("
             f"(SELECT * FROM lines_before EXCEPT SELECT * FROM {table.name} WHERE {in_scope}) UNION ALL "
             f"(SELECT * FROM {table.name} WHERE {in_scope} EXCEPT SELECT * FROM lines_before))"
         )
