@@ -118,7 +118,8 @@ def _write_partitioned(
     the others are the previous version's files, hard-linked."""
     folder = version / name
     folder.mkdir()
-    in_scope = "" if reuse is None else f" WHERE {partition_key_sql(name)} IN (SELECT value FROM partitions_in_scope)"
+    of_table = f"SELECT value FROM partitions_in_scope WHERE partitioning = {quote(PARTITIONED[name])}"
+    in_scope = "" if reuse is None else f" WHERE {partition_key_sql(name)} IN ({of_table})"
     present = dict(con.execute(
         f"SELECT {partition_key_sql(name)} AS p, count(*) FROM {_partition_source(name)}{in_scope} GROUP BY p"
     ).fetchall())
@@ -126,7 +127,7 @@ def _write_partitioned(
     partitions: dict[str, int] = {}
     if reuse is not None:
         previous, entry = reuse
-        scope = {value for (value,) in con.execute("SELECT value FROM partitions_in_scope").fetchall()}
+        scope = {value for (value,) in con.execute(of_table).fetchall()}
         for value, rows in entry["partitions"].items():
             if value not in scope:
                 os.link(previous / name / partition_file(value), folder / partition_file(value))
@@ -149,7 +150,7 @@ def _write_partitioned(
 def _reusable_partitions(con: duckdb.DuckDBPyConnection, previous: Path | None, scope: Scope | None) -> dict | None:
     """The previous version's partition index, when a small publication can link its files: made
     from the served file the publication starts from, and every file it lists there. Then the
-    partitions the scope's pages touch are the table partitions_in_scope(value)."""
+    partitions the scope's pages touch are the table partitions_in_scope(partitioning, value)."""
     if scope is None or previous is None:
         return None
     try:
@@ -161,7 +162,7 @@ def _reusable_partitions(con: duckdb.DuckDBPyConnection, previous: Path | None, 
     for name, entry in index["tables"].items():
         if not all((previous / name / partition_file(value)).is_file() for value in entry["partitions"]):
             return None
-    served = " UNION ".join(f"SELECT {document_partition_sql(alias)} AS value FROM {source}" for alias, source in (
+    documents = " UNION ".join(f"SELECT '{DOCUMENT}' AS partitioning, {document_partition_sql(alias)} AS value FROM {source}" for alias, source in (
         ("p", "scope_served_partitions AS p"),
         ("d", "scope_documents AS s LEFT JOIN dim_document AS d USING (document_id)"),
     ))
@@ -169,8 +170,8 @@ def _reusable_partitions(con: duckdb.DuckDBPyConnection, previous: Path | None, 
     # its rows in none_none, so that one is always in), and the chapters of the budget lines
     # whose conformed row changed (before and after).
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE partitions_in_scope AS {served} UNION SELECT 'none_none' "
-        "UNION SELECT coalesce(chapter::VARCHAR, 'none') FROM changed_lines"
+        f"CREATE OR REPLACE TEMP TABLE partitions_in_scope AS {documents} UNION SELECT '{DOCUMENT}', 'none_none' "
+        f"UNION SELECT '{CHAPTER}', coalesce(chapter::VARCHAR, 'none') FROM changed_lines"
     )
     return index
 
