@@ -13,7 +13,7 @@ after. The copy then gets, in one transaction:
   * the tables computed per page (`refresh="page"`, explanation_term): the same, from the
     refreshed rows;
   * the small and the conformed tables (`refresh="whole"`: the dimensions): computed again whole;
-  * the views and macros made again (their columns may follow the data).
+  * the views whose columns follow the data, and the macros, made again.
 
 Each staged table then holds as many rows as staging's, or the publication fails. A full build
 is made instead when there is no served file, it was made by other code, or more than
