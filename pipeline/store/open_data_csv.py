@@ -142,12 +142,13 @@ def _csv_headers(fallback: set[str]) -> list[str]:
 def _csv_query(headers: list[str]) -> str:
     """The CSV's rows (of the chunks in csv_rows), in file order: by budget year and phase first."""
     descriptive = ",\n    ".join(f"{expression} AS {_ident(header)}" for header, expression, _ in CSV_COLUMNS)
-    # One map per row, header -> amount, and a lookup per column: a filtered aggregate per
-    # column would read every amount once per column.
-    amounts = ",\n    ".join(f"map_extract_value(a.amounts, {quote(header)}) AS {_ident(header)}" for header in headers)
+    # Per row its headers and amounts as two lists, and a lookup per column: a filtered
+    # aggregate per column would read every amount once per column, and a map per row cost more
+    # to build (10,000 pages: 13.0 CPU-s for the file with maps, 10.7 with lists).
+    amounts = ",\n    ".join(f"a.amounts[list_position(a.headers, {quote(header)})] AS {_ident(header)}" for header in headers)
     return f"""
         WITH a AS (
-            SELECT table_id, row_number, map_from_entries(list(struct_pack(k := header, v := amount))) AS amounts
+            SELECT table_id, row_number, list(header) AS headers, list(amount) AS amounts
             FROM (SELECT table_id, row_number, header, max(amount_thousand_eur) AS amount FROM csv_amounts GROUP BY ALL)
             GROUP BY table_id, row_number
         )
