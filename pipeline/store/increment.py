@@ -13,7 +13,8 @@ after. The copy then gets, in one transaction:
   * the tables computed per page (`refresh="page"`, explanation_term): the same, from the
     refreshed rows;
   * the small and the conformed tables (`refresh="whole"`: the dimensions): computed again whole;
-  * the views whose columns follow the data, and the macros, made again.
+  * the views whose SQL follows the data, made again when the new data gives other SQL, and
+    the macros.
 
 Each staged table then holds as many rows as staging's, or the publication fails. A full build
 is made instead when there is no served file, it was made by other code, or more than
@@ -110,10 +111,10 @@ def lines_to_compute(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> Non
     )
 
 
-def record_state(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> None:
+def record_state(con: duckdb.DuckDBPyConnection, scope: Scope | None, view_sources: dict[str, str]) -> None:
     """Record in the new file (staging attached as `staging`) what it is made from: every page
     file's registry row, the lines each document prints (what lines_to_compute needs of the
-    documents as they were) and the code's version."""
+    documents as they were), the SQL of the views that follow the data, and the code's version."""
     columns = ", ".join(REGISTRY_COLUMNS)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {STATE_SCHEMA}")
     con.execute(f"CREATE OR REPLACE TABLE {STATE_SCHEMA}.page AS SELECT {columns} FROM staging.source_file ORDER BY source_file")
@@ -124,6 +125,9 @@ def record_state(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> None:
         in_scope = "document_id IN (SELECT document_id FROM scope_documents)"
         con.execute(f"DELETE FROM {STATE_SCHEMA}.page_line WHERE {in_scope}")
         con.execute(f"INSERT INTO {STATE_SCHEMA}.page_line {lines} WHERE {in_scope}")
+    con.execute(f"CREATE OR REPLACE TABLE {STATE_SCHEMA}.view_sql (view_name VARCHAR, sql VARCHAR)")
+    if view_sources:
+        con.executemany(f"INSERT INTO {STATE_SCHEMA}.view_sql VALUES (?, ?)", list(view_sources.items()))
     con.execute(f"CREATE OR REPLACE TABLE {STATE_SCHEMA}.build AS SELECT {quote(BUILD_VERSION)} AS version")
     con.execute(f"COMMENT ON TABLE {STATE_SCHEMA}.page IS 'The pipeline''s record of the page files this warehouse was made from (not for analysis).'")
 
@@ -164,10 +168,17 @@ def plan(served: Path, staging_path: str) -> Scope | None:
     return Scope(files=files, documents=documents, pages=pages, served_partitions=served_partitions, served_pages=served_pages)
 
 
-def _has_state(con: duckdb.DuckDBPyConnection) -> bool:
+def view_sources(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The SQL the views that follow the data were made from in this file (record_state)."""
+    if not _has_state(con, "view_sql"):
+        return {}
+    return dict(con.execute(f"SELECT view_name, sql FROM {STATE_SCHEMA}.view_sql").fetchall())
+
+
+def _has_state(con: duckdb.DuckDBPyConnection, table: str = "build") -> bool:
     return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = 'build'",
-        [STATE_SCHEMA],
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+        [STATE_SCHEMA, table],
     ).fetchone()[0])
 
 

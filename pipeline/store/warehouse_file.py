@@ -63,11 +63,19 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
         counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
     pause("mid_load")  # test-only (pipeline.store.hooks)
     con.execute("COMMIT")
+    made_from = increment.view_sources(con) if scope is not None else {}
+    sources = {}
     for view in VIEWS:
-        # A small publication's copy has the views already, and the same code made them: only
-        # those whose columns follow the data are made again (the others took ~0.5 s).
-        if scope is None or view.render is not None:
-            create_view(con, view)
+        # A small publication's copy has the views, made by the same code: one is made again only
+        # when its SQL follows the data and the new data gives other SQL (at 10,000 pages the views
+        # took ~2 s of a small publication, v_table_as_printed's 551 comments most of it).
+        if scope is not None and view.render is None:
+            continue
+        sql = view_sql(con, view)
+        if view.render is not None:
+            sources[view.name] = sql
+        if made_from.get(view.name) != sql:
+            create_view(con, view, sql)
     con.execute("BEGIN TRANSACTION")
     for macro in MACROS:
         if macro.deps:  # bound to the tables and views it reads when created
@@ -79,7 +87,7 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
     else:
         increment.check_counts(con, counts)
         increment.check_scope(con)
-    increment.record_state(con, scope)
+    increment.record_state(con, scope, sources)
     con.execute("COMMIT")
     return counts
 
@@ -106,13 +114,17 @@ def _load(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 VIEW_STATEMENTS_PER_COMMIT = 50
 
 
-def create_view(con: duckdb.DuckDBPyConnection, view: View) -> None:
-    """CREATE the view (its SQL completed from the data when it has columns that follow the
-    data), with the COMMENTs on it and its columns; outside a transaction, it commits its own."""
+def view_sql(con: duckdb.DuckDBPyConnection, view: View) -> str:
+    """The view's CREATE statement: its SQL file, completed from the data when it has columns
+    that follow the data."""
     sql = sql_text(view.sql_file)
-    if view.render is not None:
-        sql = view.render(con, sql)
-    con.execute(sql)
+    return view.render(con, sql) if view.render is not None else sql
+
+
+def create_view(con: duckdb.DuckDBPyConnection, view: View, sql: str | None = None) -> None:
+    """CREATE the view (`sql`: its view_sql, when already made), with the COMMENTs on it and its
+    columns; outside a transaction, it commits its own."""
+    con.execute(sql if sql is not None else view_sql(con, view))
     statements = view_comment_sql(view.name, view.model, columns_of_relation(con, view.name))
     for start in range(0, len(statements), VIEW_STATEMENTS_PER_COMMIT):
         con.execute("BEGIN TRANSACTION")
