@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from html import escape
@@ -113,8 +114,11 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         every_article = len(keys) == len(articles)
         lines = None if every_article else con.execute(_sql("report_figure_lines")).fetchone()[0]
         con.execute(_sql("report_figures"), {"lines": lines})
-        for number, batch in enumerate(batches):
-            report.pages += _write_batch(con, directory, number, {key: articles[key] for key in batch})
+        with tempfile.TemporaryDirectory(prefix="report-explanations-") as explanations:
+            con.execute(_sql("report_explanations"), {"directory": explanations})
+            for number, batch in enumerate(batches):
+                files = Path(explanations) / f"batch={number}"
+                report.pages += _write_batch(con, directory, number, files, {key: articles[key] for key in batch})
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         report.rendered = len(keys)
         summary = _summary_chart(con)
@@ -126,10 +130,11 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     return report
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, directory: Path, batch: int, articles: dict[tuple, list[dict]]) -> list[Path]:
-    """Write the pages of a batch of articles; its rows are let go on return, before the next
-    batch is read."""
-    data = _Batch.fetch(con, batch)
+def _write_batch(con: duckdb.DuckDBPyConnection, directory: Path, batch: int, explanations: Path,
+                 articles: dict[tuple, list[dict]]) -> list[Path]:
+    """Write the pages of a batch of articles (`explanations`: the directory of the batch's
+    explanation sections); its rows are let go on return, before the next batch is read."""
+    data = _Batch.fetch(con, batch, explanations)
     pages = []
     for (chapter, article_code), documents in articles.items():
         path = directory / _article_file(chapter, article_code)
@@ -176,10 +181,10 @@ class _Batch:
     explanations: dict[str, list[dict]]
 
     @classmethod
-    def fetch(cls, con: duckdb.DuckDBPyConnection, batch: int) -> _Batch:
-        def grouped(name: str, *keys: str) -> dict:
+    def fetch(cls, con: duckdb.DuckDBPyConnection, batch: int, explanations: Path) -> _Batch:
+        def grouped(name: str, *keys: str, **params) -> dict:
             groups: dict = {}
-            for row in _rows(con, name, batch=batch):
+            for row in _rows(con, name, **(params or {"batch": batch})):
                 key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
                 groups.setdefault(key, []).append(row)
             return groups
@@ -197,7 +202,8 @@ class _Batch:
             instruments=grouped("instruments", "document_id"),
             lines=lines,
             cells=cells,
-            explanations=grouped("explanations", "document_id"),
+            # A batch whose documents have no sections has no directory.
+            explanations=grouped("explanations", "document_id", files=f"{explanations}/*.parquet") if explanations.is_dir() else {},
         )
 
 

@@ -1,7 +1,5 @@
--- The documents of batch $batch: their explanation sections in page order, texts as HTML.
-SELECT document_id, line_id, html_escape(heading_path) AS heading_path_html, html_escape(text) AS text_html,
-       html_escape(link_method) AS link_method_html, link_method, link_score,
-       html_escape(coalesce(unmatched_reason, '')) AS unmatched_reason_html
-FROM budget_explanation
-WHERE document_id IN (SELECT document_id FROM report_documents WHERE batch = $batch)
+-- The documents of one batch: their explanation sections in page order, texts as HTML, from the
+-- batch's files ($files) written by report_explanations.sql.
+SELECT document_id, line_id, heading_path_html, text_html, link_method_html, link_method, link_score, unmatched_reason_html
+FROM read_parquet($files, hive_partitioning = false)
 ORDER BY document_id, section_number
