@@ -114,6 +114,7 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         every_article = len(keys) == len(articles)
         lines = None if every_article else con.execute(_sql("report_figure_lines")).fetchone()[0]
         con.execute(_sql("report_figures"), {"lines": lines})
+        con.execute(_sql("report_article_figures"))
         with tempfile.TemporaryDirectory(prefix="report-explanations-") as explanations:
             con.execute(_sql("report_explanations"), {"directory": explanations})
             for number, batch in enumerate(batches):
