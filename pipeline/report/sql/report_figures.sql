@@ -3,12 +3,9 @@
 -- document when it is rendered. $lines: the budget lines to read (report_figure_lines.sql), or
 -- NULL for all of them; a list given as a value reaches into the view's windows, which then
 -- rank only those lines' amounts (10,000 pages: 0.3 s instead of 4.7 s for the summary's lines).
--- In batch order: a batch's query reads only its row groups (10,000 pages: line_figures and
--- instruments 0.25 -> 0.11 s CPU a batch).
 CREATE OR REPLACE TEMP TABLE report_figures AS
 SELECT v.chapter, v.article_code, v.line_id, v.level, v.measure, v.instrument, v.fiscal_year, v.vintage_number,
        v.phase, v.budget_year, v.document_id, v.column_kind, v.amount_thousand_eur, r.batch
 FROM budget_vintages AS v
 LEFT JOIN report_documents AS r USING (document_id)
 WHERE $lines::VARCHAR[] IS NULL OR list_contains($lines, v.line_id)
-ORDER BY r.batch
