@@ -335,9 +335,10 @@ def _document_section(data: _Batch, document: dict) -> list[str]:
     no_figures: dict[int, str] = {}
     cells_of = [data.cells.get((document_id, line_id), no_figures) for line_id, _, _ in lines]
     years = sorted({year for cells in cells_of for year in cells})
+    empty = [_EMPTY_CELL] * len(years)  # cells.get(year, its default): map() without a comprehension
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
     for (line_id, level, label_html), cells in zip(lines, cells_of):
-        row = "".join([cells.get(y, _EMPTY_CELL) for y in years])
+        row = "".join(map(cells.get, years, empty))
         body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
         pad = _INDENT_EM.get(level, 0.0)
         for section in by_line.get(line_id, ()):
