@@ -90,3 +90,17 @@ def _png_summary(path: Path) -> tuple[int, int, int]:
     # distinct pixels of the filtered bytes still tell a blank page (one value) from a drawn one.
     pixels = {raw[r * stride + 1 + c : r * stride + 1 + c + channels] for r in range(0, height, 4) for c in range(0, width * channels, channels * 4)}
     return width, height, len(pixels)
+
+
+def test_the_report_is_the_same_when_each_article_is_a_batch_rendered_by_worker_processes(
+    report_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import report
+
+    monkeypatch.setattr(report, "DOCUMENTS_PER_BATCH", 1)  # a batch is then one article
+    batched = report.render(report_dir.parent.parent / "budget.duckdb", tmp_path / "report")
+    assert batched.rendered == batched.articles > report.REPORT_WORKERS > 1
+    built = sorted(page.name for page in report_dir.iterdir())
+    assert sorted(page.name for page in (tmp_path / "report").iterdir()) == built
+    for name in built:
+        assert (tmp_path / "report" / name).read_bytes() == (report_dir / name).read_bytes(), name

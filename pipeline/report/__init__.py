@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from html import escape
@@ -23,17 +24,22 @@ import duckdb
 
 from pipeline.report import charts
 from pipeline.store.connections import duckdb_config
-from pipeline.store.increment import BUILD_VERSION
 
 REPORT_DIR = "report"
 # Per article page, what it was made from (see _article_fingerprints).
 FINGERPRINTS = ".article_fingerprints.json"
-# Documents whose rows are fetched together (whole articles, so at least one article): one
-# query per data set and batch, so the report reads the warehouse a bounded number of times (never
-# once per article) and holds one batch's rows and texts in memory. Full report of 10,000
-# generated pages: 1,000 documents a batch peak at 806 MB PSS (23.5 s), 500 at 704 MB (26.5 s):
-# the report was the build's peak.
+# Documents whose pages are rendered together (whole articles, so at least one article): a process
+# rendering pages holds one batch's rows and texts in memory. Full report of 10,000 generated
+# pages, in one process: 1,000 documents a batch peak at 806 MB PSS (23.5 s), 500 at 704 MB
+# (26.5 s): the report was the build's peak.
 DOCUMENTS_PER_BATCH = 500
+# The data sets of the pages, each read from the warehouse in one query for every batch (never
+# once per batch or article) and written to Parquet per batch: see _Batch.
+BATCH_DATA = ("vintages", "flexibility", "instruments", "lines", "line_figures", "explanations")
+# Processes rendering batches at once, after the warehouse's connection is closed (rendering is
+# single-threaded Python). 10,000 pages: while they render, the processes together peak below
+# the connection's DuckDB buffers (~470 vs ~570 MB PSS).
+REPORT_WORKERS = 2
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
@@ -113,11 +119,17 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         every_article = len(keys) == len(articles)
         lines = None if every_article else con.execute(_sql("report_figure_lines")).fetchone()[0]
         con.execute(_sql("report_figures"), {"lines": lines})
-        for number, batch in enumerate(batches):
-            report.pages += _write_batch(con, directory, number, {key: articles[key] for key in batch})
+        with tempfile.TemporaryDirectory(prefix="report-batches-") as scratch:
+            for name in BATCH_DATA:
+                query = _sql("batches_to_parquet").replace("{rows}", _sql(name))
+                con.execute(query, {"directory": str(Path(scratch) / name)})
+            summary = _summary_chart(con)
+            # Let go of DuckDB's memory (its buffers, the temp tables) before the pages are rendered.
+            con.close()
+            jobs = [(scratch, number, str(directory), [(key, articles[key]) for key in batch]) for number, batch in enumerate(batches)]
+            report.pages += [Path(page) for pages in _map(_write_batch, jobs) for page in pages]
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         report.rendered = len(keys)
-        summary = _summary_chart(con)
     finally:
         con.close()
     report.summary_svg = directory / "summary.svg"
@@ -126,20 +138,39 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     return report
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, directory: Path, batch: int, articles: dict[tuple, list[dict]]) -> list[Path]:
-    """Write the pages of a batch of articles; its rows are let go on return, before the next
-    batch is read."""
-    data = _Batch.fetch(con, batch)
+def _map(function, jobs: list) -> list:
+    """[function(*job) for job in jobs], in REPORT_WORKERS processes when there are several jobs."""
+    if len(jobs) < 2 or REPORT_WORKERS < 2:
+        return [function(*job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=min(REPORT_WORKERS, len(jobs)), mp_context=context) as pool:
+        return list(pool.map(function, *zip(*jobs)))
+
+
+def _write_batch(scratch: str, batch: int, directory: str, articles: list[tuple[tuple, list[dict]]]) -> list[str]:
+    """Write the pages of a batch of articles from its rows in `scratch` (batches_to_parquet.sql);
+    its rows are let go on return, before the process reads another batch."""
+    con = duckdb.connect(config=duckdb_config())
+    try:
+        data = _Batch.read(con, Path(scratch), batch)
+    finally:
+        con.close()
     pages = []
-    for (chapter, article_code), documents in articles.items():
-        path = directory / _article_file(chapter, article_code)
+    for (chapter, article_code), documents in articles:
+        path = Path(directory) / _article_file(chapter, article_code)
         path.write_text(_article_page(data, chapter, article_code, documents), encoding="utf-8")
-        pages.append(path)
+        pages.append(str(path))
     return pages
 
 
 def _version() -> str:
     """The report's code and the warehouse's (which makes what the report reads)."""
+    # Imported here: it imports pandas, which the processes rendering pages do not need.
+    from pipeline.store.increment import BUILD_VERSION
+
     digest = hashlib.sha256(BUILD_VERSION.encode())
     for path in sorted([*Path(__file__).parent.glob("*.py"), *Path(__file__).parent.glob("sql/*.sql")]):
         digest.update(path.name.encode())
@@ -176,20 +207,29 @@ class _Batch:
     explanations: dict[str, list[dict]]
 
     @classmethod
-    def fetch(cls, con: duckdb.DuckDBPyConnection, batch: int) -> _Batch:
+    def read(cls, con: duckdb.DuckDBPyConnection, scratch: Path, batch: int) -> _Batch:
+        def rows(name: str) -> duckdb.DuckDBPyConnection | None:
+            files = scratch / name / f"batch={batch}"  # none when the batch has no such rows
+            return con.execute(_sql("batch_rows"), {"files": f"{files}/*.parquet"}) if files.is_dir() else None
+
         def grouped(name: str, *keys: str) -> dict:
             groups: dict = {}
-            for row in _rows(con, name, batch=batch):
+            cursor = rows(name)
+            if cursor is None:
+                return groups
+            columns = [d[0] for d in cursor.description]
+            for row in cursor.fetchall():
+                row = dict(zip(columns, row))
                 key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
                 groups.setdefault(key, []).append(row)
             return groups
 
         # Lines and figures are most of the rows: read as tuples, not dicts.
         lines: dict[str, list[tuple]] = {}
-        for document_id, *line in con.execute(_sql("lines"), {"batch": batch}).fetchall():
+        for document_id, *line in (cursor.fetchall() if (cursor := rows("lines")) else []):
             lines.setdefault(document_id, []).append(line)
         cells: dict[tuple, dict[int, str]] = {}
-        for document_id, line_id, fiscal_year, cell in con.execute(_sql("line_figures"), {"batch": batch}).fetchall():
+        for document_id, line_id, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures")) else []):
             cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
@@ -295,9 +335,10 @@ def _document_section(data: _Batch, document: dict) -> list[str]:
     no_figures: dict[int, str] = {}
     cells_of = [data.cells.get((document_id, line_id), no_figures) for line_id, _, _ in lines]
     years = sorted({year for cells in cells_of for year in cells})
+    empty = [_EMPTY_CELL] * len(years)  # cells.get(year, its default): map() without a comprehension
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
     for (line_id, level, label_html), cells in zip(lines, cells_of):
-        row = "".join([cells.get(y, _EMPTY_CELL) for y in years])
+        row = "".join(map(cells.get, years, empty))
         body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
         pad = _INDENT_EM.get(level, 0.0)
         for section in by_line.get(line_id, ()):
