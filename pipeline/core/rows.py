@@ -66,7 +66,10 @@ class Row:
 
     @property
     def has_values(self) -> bool:
-        return self.n_values > 0
+        for t in self.items:  # (asked often: stops at the first value, which usually comes first)
+            if t.kind == VALUE or t.kind == DECIMAL:
+                return True
+        return False
 
     @property
     def prints_empty_cells(self) -> bool:
