@@ -256,7 +256,11 @@ def _parse_chunk(jobs: list[tuple[str, bytes | Unreadable, ManifestRow | None]])
     # chunk's objects, not all of those again and again (measured: 10-15% of a worker's time).
     gc.collect()
     gc.freeze()
-    pages = [parse_source(*job) for job in jobs]
+    gc.disable()
+    try:
+        pages = [parse_source(*job) for job in jobs]
+    finally:
+        gc.enable()
     block, spans = _Block.of([p.result for p in pages])
     for parsed, span in zip(pages, spans):
         parsed._rows = _PageRows(block, span, parsed._result.derived_budget_year)
