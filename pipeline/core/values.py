@@ -97,8 +97,8 @@ def value_of_cleaned(text: str, raw: str) -> CellValue | None:
     return None
 
 
-# A plain amount as printed, whitespace around it and group spaces ordinary spaces (`_NUMBER_RE`
-# after `clean`, for most value cells): read without a cache, which amounts printed once only pass.
+# A plain amount as printed, whitespace around it and group spaces ordinary spaces: `_NUMBER_RE`
+# after `clean`, in one match on the raw text (most value cells are such amounts).
 _PLAIN_AMOUNT_RE = re.compile(
     rf"\s*(?P<sign>[{MINUS_SIGNS}] ?)?(?P<digits>\d{{1,3}}(?:\.\d{{3}})+|\d{{1,3}}(?: \d{{3}})+|\d+)\s*"
 )
