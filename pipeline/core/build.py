@@ -256,11 +256,18 @@ def _parse_chunk(jobs: list[tuple[str, bytes | Unreadable, ManifestRow | None]])
     # chunk's objects, not all of those again and again (measured: 10-15% of a worker's time).
     gc.collect()
     gc.freeze()
-    pages = [parse_source(*job) for job in jobs]
-    block, spans = _Block.of([p.result for p in pages])
-    for parsed, span in zip(pages, spans):
-        parsed._rows = _PageRows(block, span, parsed._result.derived_budget_year)
-        parsed._result = None
+    # The chunk's own objects are mostly freed by their reference counts: the collector stays off
+    # until its rows are packed, rather than walking every page's young objects (and then the
+    # records of the chunk, all alive until packed) pass after pass (callgrind: 2.5% of the parse).
+    gc.disable()
+    try:
+        pages = [parse_source(*job) for job in jobs]
+        block, spans = _Block.of([p.result for p in pages])
+        for parsed, span in zip(pages, spans):
+            parsed._rows = _PageRows(block, span, parsed._result.derived_budget_year)
+            parsed._result = None
+    finally:
+        gc.enable()
     return pages
 
 

@@ -639,7 +639,10 @@ class _Search:
                     break
             else:
                 added = node.values
-                if n_children and added != child_sum and max(map(abs, map(operator.sub, added, child_sum))) > tolerances[n_children]:
+                # (The first column alone refuses most wrong readings: the others are read only then.)
+                if n_children and added != child_sum and (
+                    abs(added[0] - child_sum[0]) > tolerances[n_children] or max(map(abs, map(operator.sub, added, child_sum))) > tolerances[n_children]
+                ):
                     self._fail(i, node.row, added, child_sum, n_children)
                     break
             level -= 1

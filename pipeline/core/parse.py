@@ -332,7 +332,7 @@ def _budget_table(
     columns, identities, n_columns, nodes = placed.columns, placed.identities, placed.n_columns, placed.nodes
     record["n_columns"] = n_columns
     record["n_rows"] = len(nodes)
-    record["last_line"] = max(max(c.line or 0 for n in nodes for c in n.cells), nodes[-1].row.line)
+    record["last_line"] = max(max([c.line or 0 for n in nodes for c in n.cells]), nodes[-1].row.line)
     for col in columns:
         if col.fiscal_year is None:
             result.warnings.append(

@@ -66,7 +66,10 @@ class Row:
 
     @property
     def has_values(self) -> bool:
-        return self.n_values > 0
+        for t in self.items:  # (asked often: stops at the first value, which usually comes first)
+            if t.kind == VALUE or t.kind == DECIMAL:
+                return True
+        return False
 
     @property
     def prints_empty_cells(self) -> bool:
@@ -281,8 +284,11 @@ def _split_unlabelled_zeros(row: Row, n_columns: int) -> bool:
     """Zeros after the last whitespace line of a row that cannot hold them (more values than
     columns, or more empty cells marked by its gaps than it has columns to spare) are an
     unlabelled row of the source table: not values of this row, kept as cells."""
-    last_gap = max((i for i, t in enumerate(row.items) if t.kind == GAP), default=None)
-    if last_gap is None:
+    items = row.items
+    last_gap = len(items) - 1  # (searched from the end: a row's cells usually end with a gap)
+    while last_gap >= 0 and items[last_gap].kind != GAP:
+        last_gap -= 1
+    if last_gap < 0:
         return False
     head, tail = row.items[:last_gap], [t for t in row.items[last_gap + 1 :] if t.kind != GAP]
     if not tail or any(t.kind != VALUE or t.value is None or t.value.status != "number" or t.value.amount != 0 for t in tail):

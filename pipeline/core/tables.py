@@ -24,6 +24,7 @@ from pipeline.core.values import (
     fold_and_strip,
     is_decimal_comma,
     parse_percentage,
+    plain_amount,
     value_of_cleaned,
 )
 
@@ -285,6 +286,9 @@ def classify(text: str, line: int) -> Token:
 def _kind_and_value(text: str) -> tuple[str, CellValue | None]:
     """The token kind of a cell text (and its value): a function of the text alone, so each
     distinct text of a page is classified once."""
+    value = plain_amount(text)  # (most cells: one match, without clean and value_of_cleaned)
+    if value is not None:
+        return VALUE, value
     stripped = fold_and_strip(text)  # (clean and parse_value without their caches: this one is)
     if not stripped:
         return GAP, None
