@@ -121,10 +121,10 @@ def view_sql(con: duckdb.DuckDBPyConnection, view: View) -> str:
     return view.render(con, sql) if view.render is not None else sql
 
 
-def create_view(con: duckdb.DuckDBPyConnection, view: View, sql: str | None = None) -> None:
-    """CREATE the view (`sql`: its view_sql, when already made), with the COMMENTs on it and its
-    columns; outside a transaction, it commits its own."""
-    con.execute(sql if sql is not None else view_sql(con, view))
+def create_view(con: duckdb.DuckDBPyConnection, view: View, sql: str) -> None:
+    """CREATE the view from `sql` (its view_sql), with the COMMENTs on it and its columns;
+    outside a transaction, it commits its own."""
+    con.execute(sql)
     statements = view_comment_sql(view.name, view.model, columns_of_relation(con, view.name))
     for start in range(0, len(statements), VIEW_STATEMENTS_PER_COMMIT):
         con.execute("BEGIN TRANSACTION")
