@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.store import staging
+from pipeline.store.connections import STAGING_ROW_GROUP_SIZE, open_staging
 
 
 def test_a_staging_database_of_an_older_version_gains_the_new_columns(tmp_path: Path) -> None:
@@ -24,3 +25,20 @@ def test_a_staging_database_of_an_older_version_gains_the_new_columns(tmp_path: 
             columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
             assert "fdp_phase" in columns
             assert con.execute(f"SELECT count(*), count(fdp_phase) FROM {table}").fetchall() == [(1, 0)]
+
+
+def test_staging_is_written_in_small_row_groups_so_each_batch_commit_rewrites_little(tmp_path: Path) -> None:
+    path = str(tmp_path / "budget.staging.duckdb")
+    con = open_staging(path)
+    try:
+        staging.ensure_schema(con)
+        con.execute("INSERT INTO load_warnings BY NAME SELECT 'd' AS document_id, 'f' AS source_file, 'x' AS field, 'm' || range AS message FROM range(40000)")
+    finally:
+        con.close()
+    with duckdb.connect(path, read_only=True) as con:  # what the connection wrote is the file's own
+        groups = con.execute(
+            "SELECT row_group_id, sum(count) FROM pragma_storage_info('load_warnings') "
+            "WHERE column_id = 0 AND segment_type <> 'VALIDITY' GROUP BY row_group_id"
+        ).fetchall()
+    assert sum(rows for _, rows in groups) == 40000
+    assert max(rows for _, rows in groups) == STAGING_ROW_GROUP_SIZE

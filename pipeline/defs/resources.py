@@ -15,10 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-from pipeline.store.connections import STAGING_MEMORY_LIMIT, duckdb_config, waiting_for_lock
-from pipeline.store.warehouse_file import is_motherduck
+from pipeline.store.connections import is_motherduck, open_staging
 
 DEFAULTS = {
     "sources_dir": ("BUDGET_SOURCES_DIR", "sources"),
@@ -51,7 +49,7 @@ class BudgetPaths(dg.ConfigurableResource):
     def staging_connection(self):
         if not is_motherduck(self.staging):
             Path(self.staging).parent.mkdir(parents=True, exist_ok=True)
-        con = waiting_for_lock(lambda: duckdb.connect(self.staging, config=duckdb_config(STAGING_MEMORY_LIMIT)))
+        con = open_staging(self.staging)
         try:
             yield con
         finally:

@@ -14,16 +14,46 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
+from pipeline.store.ddl import quote
+
 DEFAULT_MEMORY_LIMIT = "400MB"
 STAGING_MEMORY_LIMIT = "200MB"
+# Rows per row group of a staging file (DuckDB's default: 122,880). A build commits one batch of
+# pages at a time, and each commit rewrites every table's last, partly filled row group: with the
+# default that group is often larger than the batch itself. Measured on 2,000 generated pages
+# written in batches of 200: 6.4-7.0 CPU-s with the default, 3.8 with 16,384 (32,768: 4.3); a full
+# publication reads the smaller groups at the same cost (82.9 and 82.5 CPU-s at 10,000 pages).
+STAGING_ROW_GROUP_SIZE = 16384
 # Longest wait for a DuckDB file another process holds (the staging database while another build
 # writes it): a build fails with the cause rather than hang.
 LOCK_WAIT_S = 20.0
 T = TypeVar("T")
+
+
+def is_motherduck(path: str | Path) -> bool:
+    return str(path).startswith("md:")
+
+
+def open_staging(location: str) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is the staging database at `location` (a file, or
+    MotherDuck's `md:...`), waiting while another build holds it (`waiting_for_lock`)."""
+    config = duckdb_config(STAGING_MEMORY_LIMIT)
+    if is_motherduck(location):
+        return waiting_for_lock(lambda: duckdb.connect(location, config=config))
+    # The row group size is an option of ATTACH only (not of connect), and holds while attached.
+    con = duckdb.connect(config=config)
+    try:
+        waiting_for_lock(lambda: con.execute(f"ATTACH {quote(location)} AS staging (ROW_GROUP_SIZE {STAGING_ROW_GROUP_SIZE})"))
+        con.execute("USE staging")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def duckdb_config(default_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, str]:

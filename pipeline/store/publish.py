@@ -33,9 +33,10 @@ import duckdb
 
 from pipeline.store import export, increment
 from pipeline.store.catalog import TABLE_NAMES
+from pipeline.store.connections import is_motherduck
 from pipeline.store.export import fsync
 from pipeline.store.hooks import pause
-from pipeline.store.warehouse_file import build, connect_new, detach_staging, is_motherduck
+from pipeline.store.warehouse_file import build, connect_new, detach_staging
 
 # Longest wait for another publication of the same warehouse: a build fails with the cause
 # rather than hang.

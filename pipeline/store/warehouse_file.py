@@ -15,7 +15,7 @@ from pipeline.core.schemas import columns_of
 from pipeline.sql import sql_text
 from pipeline.store import increment, staging
 from pipeline.store.catalog import MACROS, TABLES, VIEWS, Table, View
-from pipeline.store.connections import duckdb_config, waiting_for_lock
+from pipeline.store.connections import duckdb_config, is_motherduck, waiting_for_lock
 from pipeline.store.ddl import comment_sql, create_table_sql, quote, view_comment_sql
 from pipeline.store.hooks import pause
 from pipeline.store.increment import Scope
@@ -23,10 +23,6 @@ from pipeline.store.increment import Scope
 # The oldest format that stores a column compressed with zstd (schemas.col's `compression`):
 # DuckDB 1.2 and every later version read it (a test opens the file with DuckDB 1.4).
 STORAGE_VERSION = "v1.2.0"
-
-
-def is_motherduck(path: str | Path) -> bool:
-    return str(path).startswith("md:")
 
 
 def connect_new(target: Path) -> duckdb.DuckDBPyConnection:
