@@ -19,8 +19,6 @@ from typing import TypeVar
 
 import duckdb
 
-from pipeline.store.ddl import quote
-
 DEFAULT_MEMORY_LIMIT = "400MB"
 STAGING_MEMORY_LIMIT = "200MB"
 # Rows per row group of a staging file (DuckDB's default: 122,880). A build commits one batch of
@@ -48,7 +46,8 @@ def open_staging(location: str) -> duckdb.DuckDBPyConnection:
     # The row group size is an option of ATTACH only (not of connect), and holds while attached.
     con = duckdb.connect(config=config)
     try:
-        waiting_for_lock(lambda: con.execute(f"ATTACH {quote(location)} AS staging (ROW_GROUP_SIZE {STAGING_ROW_GROUP_SIZE})"))
+        quoted = "'" + location.replace("'", "''") + "'"  # not ddl.quote: this module imports no models
+        waiting_for_lock(lambda: con.execute(f"ATTACH {quoted} AS staging (ROW_GROUP_SIZE {STAGING_ROW_GROUP_SIZE})"))
         con.execute("USE staging")
     except BaseException:
         con.close()
