@@ -117,8 +117,8 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         con.execute(_sql("html_escape"))
         con.execute(_sql("report_lines"))
         every_article = len(keys) == len(articles)
-        lines = None if every_article else con.execute(_sql("report_figure_lines")).fetchone()[0]
-        con.execute(_sql("report_figures"), {"lines": lines})
+        con.execute(_sql("report_figures"), {"documents": None if every_article else [d for d, _ in numbered]})
+        con.execute(_sql("report_article_figures"), {"lines": con.execute(_sql("article_lines")).fetchone()[0]})
         with tempfile.TemporaryDirectory(prefix="report-batches-") as scratch:
             for name in BATCH_DATA:
                 query = _sql("batches_to_parquet").replace("{rows}", _sql(name))
