@@ -23,7 +23,6 @@ from pathlib import Path
 import duckdb
 
 from pipeline.report import charts
-from pipeline.store.connections import duckdb_config
 
 REPORT_DIR = "report"
 # Per article page, what it was made from (see _article_fingerprints).
@@ -89,8 +88,13 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     """Write the report of `warehouse` into `directory` (made anew). An article page of the
     `previous` report whose article has the same documents in the same versions (and the report
     the same code) is that file, hard-linked rather than rendered again."""
+    # Imported here, not with the module: it imports pandas (pipeline.core.schemas), which cost
+    # each process rendering pages 2 s of CPU (they are given the settings instead).
+    from pipeline.store.connections import duckdb_config
+
     directory.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse), read_only=True, config=duckdb_config())
+    config = duckdb_config()
+    con = duckdb.connect(str(warehouse), read_only=True, config=config)
     try:
         documents = _rows(con, "documents")
         articles: dict[tuple, list[dict]] = {}
@@ -126,7 +130,8 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
             summary = _summary_chart(con)
             # Let go of DuckDB's memory (its buffers, the temp tables) before the pages are rendered.
             con.close()
-            jobs = [(scratch, number, str(directory), [(key, articles[key]) for key in batch]) for number, batch in enumerate(batches)]
+            jobs = [(scratch, number, str(directory), [(key, articles[key]) for key in batch], config)
+                    for number, batch in enumerate(batches)]
             report.pages += [Path(page) for pages in _map(_write_batch, jobs) for page in pages]
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         report.rendered = len(keys)
@@ -150,10 +155,11 @@ def _map(function, jobs: list) -> list:
         return list(pool.map(function, *zip(*jobs)))
 
 
-def _write_batch(scratch: str, batch: int, directory: str, articles: list[tuple[tuple, list[dict]]]) -> list[str]:
-    """Write the pages of a batch of articles from its rows in `scratch` (batches_to_parquet.sql);
-    its rows are let go on return, before the process reads another batch."""
-    con = duckdb.connect(config=duckdb_config())
+def _write_batch(scratch: str, batch: int, directory: str, articles: list[tuple[tuple, list[dict]]], config: dict) -> list[str]:
+    """Write the pages of a batch of articles from its rows in `scratch` (batches_to_parquet.sql),
+    reading them with DuckDB `config`; its rows are let go on return, before the process reads
+    another batch."""
+    con = duckdb.connect(config=config)
     try:
         data = _Batch.read(con, Path(scratch), batch)
     finally:
