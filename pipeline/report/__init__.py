@@ -210,7 +210,7 @@ class _Batch:
     vintages: dict[tuple, list[dict]]
     flexibility: dict[tuple, list[dict]]
     instruments: dict[str, list[dict]]
-    lines: dict[str, list[tuple]]  # (line_id, level, label as HTML), in table order
+    lines: dict[str, list[tuple]]  # (document_id, line_id, level, label as HTML), in table order
     cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}
     explanations: dict[str, list[dict]]
 
@@ -234,8 +234,9 @@ class _Batch:
 
         # Lines and figures are most of the rows: read as tuples, not dicts.
         lines: dict[str, list[tuple]] = {}
-        for document_id, *line in (cursor.fetchall() if (cursor := rows("lines")) else []):
-            lines.setdefault(document_id, []).append(line)
+        # Whole rows: unpacking each into a list of the rest cost more than the rest of the loop.
+        for line in (cursor.fetchall() if (cursor := rows("lines")) else []):
+            lines.setdefault(line[0], []).append(line)
         cells: dict[tuple, dict[int, str]] = {}
         for document_id, line_id, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures")) else []):
             cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
@@ -341,11 +342,11 @@ def _document_section(data: _Batch, document: dict) -> list[str]:
         if section["line_id"] is not None:
             by_line.setdefault(section["line_id"], []).append(section)
     no_figures: dict[int, str] = {}
-    cells_of = [data.cells.get((document_id, line_id), no_figures) for line_id, _, _ in lines]
+    cells_of = [data.cells.get((document_id, line_id), no_figures) for _, line_id, _, _ in lines]
     years = sorted({year for cells in cells_of for year in cells})
     empty = [_EMPTY_CELL] * len(years)  # cells.get(year, its default): map() without a comprehension
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
-    for (line_id, level, label_html), cells in zip(lines, cells_of):
+    for (_, line_id, level, label_html), cells in zip(lines, cells_of):
         row = "".join(map(cells.get, years, empty))
         body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
         pad = _INDENT_EM.get(level, 0.0)
