@@ -121,7 +121,6 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         numbered = [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]]
         con.execute(_sql("report_documents"), {"documents": [d for d, _ in numbered], "batches": [n for _, n in numbered]})
         con.execute(_sql("html_escape"))
-        con.execute(_sql("report_lines"))
         every_article = len(keys) == len(articles)
         con.execute(_sql("report_figures"), {"documents": None if every_article else [d for d, _ in numbered]})
         con.execute(_sql("report_article_figures"), {"lines": con.execute(_sql("article_lines")).fetchone()[0]})
