@@ -85,24 +85,28 @@ def stacked_bars(label: str, series: dict[str, dict[int, int]]) -> str:
     def x_of(year: int) -> float:
         return LEFT + band * (years.index(year) + 0.5)
 
+    # Each series' name and colour, each year's x: made once per chart, not once per segment.
+    marks = [(escape(name), colour(index), values) for index, (name, values) in enumerate(series.items())]
+    width = f"{band * 0.7:.1f}"
     body = []
-    for year in years:
+    for position, year in enumerate(years):
+        x = f"{LEFT + band * (position + 0.5) - band * 0.35:.1f}"
         up = down = 0.0
-        for index, (name, values) in enumerate(series.items()):
+        for name, fill, values in marks:
             value = values.get(year, 0)
             if value == 0:
                 continue
-            start = up if value > 0 else down
-            end = start + value
             if value > 0:
-                up = end
+                start = up
+                up = start + value
+                top, bottom = y_of(up), y_of(start)
             else:
-                down = end
-            top, bottom = y_of(max(start, end)), y_of(min(start, end))
+                start = down
+                down = start + value
+                top, bottom = y_of(start), y_of(down)
             body.append(
-                f'<rect class="bar" x="{x_of(year) - band * 0.35:.1f}" y="{top:.1f}" width="{band * 0.7:.1f}" '
-                f'height="{max(bottom - top, 0.5):.1f}" fill="{colour(index)}">'
-                f"<title>{escape(name)} {year}: {thousands(value)}</title></rect>"
+                f'<rect class="bar" x="{x}" y="{top:.1f}" width="{width}" height="{max(bottom - top, 0.5):.1f}" fill="{fill}">'
+                f"<title>{name} {year}: {thousands(value)}</title></rect>"
             )
     return _frame("stacked-bars", label, body + _legend(list(series)), y_of, ticks, years, x_of) + "</svg>"
 

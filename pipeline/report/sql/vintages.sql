@@ -5,7 +5,6 @@ WITH articles AS (
 )
 SELECT a.batch, row_number() OVER (PARTITION BY a.batch ORDER BY v.budget_year + p.publication_month / 12.0, v.document_id, v.fiscal_year) AS position,
        v.chapter, v.article_code, v.phase || ' ' || v.budget_year AS vintage, v.fiscal_year, v.amount_thousand_eur AS amount
-FROM report_figures AS v
+FROM report_article_figures AS v
 JOIN articles AS a ON v.chapter IS NOT DISTINCT FROM a.chapter AND v.article_code IS NOT DISTINCT FROM a.article_code
 JOIN dim_phase AS p USING (phase)
-WHERE v.level = 'article' AND v.measure = 'uitgaven'
