@@ -9,6 +9,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -104,3 +105,10 @@ def test_the_report_is_the_same_when_each_article_is_a_batch_rendered_by_worker_
     assert sorted(page.name for page in (tmp_path / "report").iterdir()) == built
     for name in built:
         assert (tmp_path / "report" / name).read_bytes() == (report_dir / name).read_bytes(), name
+
+
+def test_the_processes_rendering_pages_start_without_pandas() -> None:
+    # Each render worker imports pipeline.report; pandas (and pandera) would cost each ~2 CPU-s.
+    probe = "import sys, pipeline.report; print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=SOURCES.parent)
+    assert shown.stdout.strip() == "[]"

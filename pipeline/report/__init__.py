@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.report import charts
+from pipeline.store.connections import duckdb_config
 
 REPORT_DIR = "report"
 # Per article page, what it was made from (see _article_fingerprints).
@@ -90,10 +91,6 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     """Write the report of `warehouse` into `directory` (made anew). An article page of the
     `previous` report whose article has the same documents in the same versions (and the report
     the same code) is that file, hard-linked rather than rendered again."""
-    # Imported here, not with the module: it imports pandas (pipeline.core.schemas), which cost
-    # each process rendering pages 2 s of CPU (they are given the settings instead).
-    from pipeline.store.connections import duckdb_config
-
     directory.mkdir(parents=True, exist_ok=True)
     config = duckdb_config()
     con = duckdb.connect(str(warehouse), read_only=True, config=config)
