@@ -21,8 +21,7 @@ from warehouse_support import (  # noqa: F401  (analyst_warehouse is a fixture)
 )
 
 from pipeline.defs.resources import staging_location
-from pipeline.sql import sql_text
-from pipeline.store import export, open_data_csv
+from pipeline.store import checks, export, open_data_csv
 from pipeline.store.catalog import TABLE_NAMES
 from pipeline.store.open_data_csv import CSV_NAME
 
@@ -258,7 +257,8 @@ def test_the_waarvan_rows_of_a_complete_split_are_additive_rows_of_the_csv_and_p
         # As at publication: the staging database the file is made from is attached (the check
         # reads each table's own hierarchy there).
         con.execute(f"ATTACH '{staging_location('', str(warehouse))}' AS staging (READ_ONLY)")
-        assert con.execute(sql_text("check_parent_sums.sql")).fetchall() == []
+        parent_sums = next(check for check in checks.SQL_CHECKS if check.sql_file == "check_parent_sums.sql")
+        assert checks.violations(con, parent_sums).empty
     finally:
         con.close()
     frame = read_csv_pandas(warehouse)

@@ -9,8 +9,9 @@ WITH RECURSIVE f AS (
     FROM fact_budget_amount AS a
     -- The hierarchy as the table prints it, from the rows the new file is made from: a line is
     -- conformed across documents (dim_budget_line keeps its latest parent and is additive only
-    -- where every document says so), and another document may hang it elsewhere.
-    JOIN staging.stg_budget_line AS l USING (document_id, table_id, row_number, line_id)
+    -- where every document says so), and another document may hang it elsewhere. Staging's
+    -- stg_budget_line, as pipeline.store.checks.violations gives it: the documents checked.
+    JOIN stg_budget_line AS l USING (document_id, table_id, row_number, line_id)
 ),
 group_rows AS (
     SELECT table_id, line_id FROM f GROUP BY ALL HAVING bool_and(value_status = 'blank')

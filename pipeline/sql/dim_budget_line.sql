@@ -1,7 +1,21 @@
 -- One row per budget line, conformed across documents. A line's attributes come from the
 -- latest document that prints it (budget year, then phase in budget-cycle order), so a renamed
 -- article shows its current name everywhere.
+-- Computes the lines in the temporary table lines_in_part (pipeline.store.increment.line_parts:
+-- every line in a full build, in parts; in a small publication the lines its pages print).
 INSERT INTO dim_budget_line
+WITH ordered_tables AS (
+    -- The document order, per table: year, then phase order, then document id, then table id
+    -- (the row within the table breaks the tie below: deterministic, whichever lines are
+    -- computed). Ranked per table rather than per line, so each line's rank is a number
+    -- (table rank * 10^9 + row): each arg_max keeps its key per line, and a string key, or a
+    -- sort of every line by one, does not fit a small memory limit at 10,000 pages.
+    SELECT t.document_id, t.table_id,
+           dense_rank() OVER (ORDER BY coalesce(d.budget_year, 0) * 100 + coalesce(p.phase_order, 0), t.document_id, t.table_id) AS table_rank
+    FROM (SELECT DISTINCT document_id, table_id FROM staging.stg_budget_line WHERE line_id IN (SELECT line_id FROM lines_in_part)) AS t
+    JOIN staging.dim_document AS d USING (document_id)
+    LEFT JOIN dim_phase AS p ON p.phase = d.phase
+)
 SELECT
     line_id,
     arg_max(path, doc_rank) AS path,
@@ -22,23 +36,10 @@ SELECT
         SELECT parent_line_id FROM staging.stg_budget_line WHERE is_additive AND parent_line_id IS NOT NULL
     ) AS is_leaf
 FROM (
-    -- The document order as a number (its rank): each arg_max keeps its key per line, and 12
-    -- copies of a long string key per line do not fit a small memory limit at 10,000 pages.
-    SELECT *, dense_rank() OVER (ORDER BY doc_order) AS doc_rank
-    FROM (
-    SELECT
-        l.*,
-        -- Latest document first: year, then phase order, then id, then the row within the
-        -- document (a deterministic tie-break, whichever lines are computed).
-        coalesce(d.budget_year, 0) * 100 + coalesce(p.phase_order, 0) AS doc_order_major,
-        lpad(doc_order_major::VARCHAR, 8, '0') || l.document_id || '|' || l.table_id || '|' || lpad(l.row_number::VARCHAR, 9, '0') AS doc_order
+    SELECT l.*, o.table_rank * 1000000000 + l.row_number AS doc_rank
     FROM staging.stg_budget_line AS l
-    JOIN staging.dim_document AS d USING (document_id)
-    LEFT JOIN dim_phase AS p ON p.phase = d.phase
-    -- Every line in a full build; in a small publication the lines its pages print, printed or
-    -- as parents, before and after (pipeline.store.increment.lines_to_compute).
-    WHERE l.line_id IN (SELECT line_id FROM lines_to_compute)
-    )
+    JOIN ordered_tables AS o USING (document_id, table_id)
+    WHERE l.line_id IN (SELECT line_id FROM lines_in_part)
 )
 GROUP BY line_id
 -- A stable row order: the same rows make the same file (exports, hard links of unchanged partitions).

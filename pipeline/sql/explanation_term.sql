@@ -4,13 +4,37 @@
 -- line is not indexed: the search finds lines.
 -- Columns and their comments: pipeline.core.schemas.ExplanationTerm.
 INSERT INTO explanation_term
-SELECT document_id, line_id, word, dutch_stem(word) AS stem, count(*)::INTEGER AS occurrences
-FROM (
-    SELECT document_id, line_id,
-           unnest(regexp_split_to_array(lower(strip_accents(heading || ' ' || text)), '[^a-z0-9]+')) AS word
-    FROM budget_explanation
-    WHERE line_id IS NOT NULL
+WITH separators AS (
+    -- The ASCII characters other than letters and digits, which lower() and strip_accents()
+    -- leave as they are: the text is cut into pieces at them, and each piece gives the words it
+    -- would give in place.
+    SELECT string_agg(chr(c::INTEGER), '' ORDER BY c) AS characters
+    FROM range(128) AS r(c)
+    WHERE NOT regexp_full_match(chr(c::INTEGER), '[A-Za-z0-9]')
+),
+pieces AS (
+    -- Folding the distinct pieces, not the whole text, saves most of the folding, and each
+    -- separator made a space then a split at spaces cost less than a split at a character
+    -- class (10,000 generated pages: 123 M characters in 16.6 M pieces, 245 distinct; 6.9 -> 3.7
+    -- CPU-s). A run of separators leaves empty pieces.
+    SELECT document_id, line_id, piece, count(*) AS occurrences
+    FROM (
+        SELECT e.document_id, e.line_id,
+               unnest(string_split(translate(e.heading || ' ' || e.text, s.characters, repeat(' ', length(s.characters))), ' ')) AS piece
+        FROM budget_explanation AS e, separators AS s
+        WHERE e.line_id IS NOT NULL
+    )
+    WHERE piece <> ''
+    GROUP BY ALL
+),
+words AS (
+    SELECT piece, unnest(regexp_split_to_array(lower(strip_accents(piece)), '[^a-z0-9]+')) AS word
+    FROM (SELECT DISTINCT piece FROM pieces)
+),
+stems AS (
+    SELECT word, dutch_stem(word) AS stem FROM (SELECT DISTINCT word FROM words WHERE word <> '')
 )
-WHERE word <> ''
+SELECT p.document_id, p.line_id, w.word, s.stem, sum(p.occurrences)::INTEGER AS occurrences
+FROM pieces AS p JOIN words AS w USING (piece) JOIN stems AS s USING (word)
 GROUP BY ALL
 ORDER BY stem, document_id, line_id, word;

@@ -1,6 +1,8 @@
--- The rows and the placed amounts of budgettaire_tabellen.csv (pipeline.store.open_data_csv), as two
--- temporary tables: csv_rows (one per document, table and budget line; 'waarvan' breakdowns
--- left out, except the additive ones of a complete split) and csv_amounts (each printed figure with the CSV column it goes in).
+-- The rows and the placed printed columns of budgettaire_tabellen.csv (pipeline.store.open_data_csv),
+-- as two temporary tables: csv_rows (one per document, table and budget line; 'waarvan' breakdowns
+-- left out, except the additive ones of a complete split) and csv_columns (each printed column with
+-- the CSV column its figures go in: a few per table, where one row per figure held 3.7 M rows at
+-- 10,000 pages, and the memory the CSV's query needs).
 -- Needs the staging database attached as `staging` (for the rows' printed codes and parents),
 -- the relation csv_layout (open_data_csv.layout_frame(): where each printed column goes) and
 -- the table csv_chunks(budget_year, phase): the chunks of the file to compute, each the rows of
@@ -37,7 +39,7 @@ LEFT JOIN dim_budget_line AS b ON b.line_id = l.line_id
 LEFT JOIN children AS c ON c.table_id = l.table_id AND c.line_id = l.line_id
 WHERE l.level <> 'breakdown' OR l.is_additive;
 
-CREATE OR REPLACE TEMP TABLE csv_amounts AS
+CREATE OR REPLACE TEMP TABLE csv_columns AS
 WITH cols AS (
     -- The printed columns of each table, placed relative to the document's year T.
     SELECT DISTINCT f.table_id, f.column_position, f.column_kind, d.phase, d.budget_year,
@@ -89,6 +91,4 @@ headed AS (
      AND s.fed_rank IS NOT DISTINCT FROM p.fed_rank
      AND s.part = p.part
 )
-SELECT f.table_id, f.row_number, h.budget_year, h.phase, h.header, h.header_order, f.amount_thousand_eur
-FROM fact_budget_amount AS f
-JOIN headed AS h USING (table_id, column_position);
+SELECT table_id, column_position, budget_year, phase, header, header_order FROM headed;

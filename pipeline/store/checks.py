@@ -9,6 +9,7 @@ served (pipeline/defs/warehouse.py).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -18,7 +19,7 @@ import pandera.errors
 from pipeline.core.schemas import validate
 from pipeline.sql import sql_text
 from pipeline.store import increment
-from pipeline.store.catalog import Table
+from pipeline.store.catalog import TABLES, Table
 from pipeline.store.ddl import create_table_sql
 
 
@@ -42,6 +43,9 @@ SQL_CHECKS = (
 
 # The tables the SQL checks read rows of, per document (a small publication checks its documents' rows).
 CHECKED_TABLES = ("fact_budget_amount", "table_column_identity", "fact_budget_flexibility")
+# Staging's table of the printed hierarchy, which the parent sums read as `stg_budget_line`: a
+# temporary view of the rows of the documents checked (the other rows would be joined to none).
+STAGED_LINES = "stg_budget_line"
 
 
 # Amounts a full build's SQL checks read at a time: every check works per document, and the
@@ -52,19 +56,64 @@ CHECK_PART_AMOUNTS = 250_000
 
 def violations(con: duckdb.DuckDBPyConnection, check: SqlCheck, *, small: bool = False) -> pd.DataFrame:
     """The rows that break the check, in the check's order within each part; `small`: in the
-    documents a small publication changed (pipeline.store.increment.check_scope)."""
+    documents a small publication changed (pipeline.store.increment.check_scope). Staging is
+    attached as `staging`."""
     sql = sql_text(check.sql_file)
     if small:
-        with increment.restricted(con, CHECKED_TABLES, increment.checked):
+        in_scope = increment.checked(next(t for t in TABLES if t.name == "fact_budget_amount"))
+        with increment.restricted(con, CHECKED_TABLES, increment.checked), _staged_lines(con, in_scope):
             return con.execute(sql).df()
-    amounts = con.execute("SELECT count(*) FROM fact_budget_amount").fetchone()[0]
-    parts = max(1, -(-amounts // CHECK_PART_AMOUNTS))
     found = []
-    for part in range(parts):
-        in_part = f"hash(document_id) % {parts} = {part}"
-        with increment.restricted(con, CHECKED_TABLES, lambda _table, in_part=in_part: in_part):
-            found.append(con.execute(sql).df())
+    try:
+        for in_part in _parts(con):
+            with increment.restricted(con, CHECKED_TABLES, lambda table, in_part=in_part: in_part[table.name]), \
+                    _staged_lines(con, in_part[STAGED_LINES]):
+                found.append(con.execute(sql).df())
+    finally:
+        con.execute("DROP TABLE IF EXISTS check_parts")
     return pd.concat(found, ignore_index=True)
+
+
+@contextmanager
+def _staged_lines(con: duckdb.DuckDBPyConnection, predicate: str):
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGED_LINES} AS SELECT * FROM staging.{STAGED_LINES} WHERE {predicate}")
+    try:
+        yield
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS temp.main.{STAGED_LINES}")
+
+
+def _parts(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    """The documents of the checked tables in parts of about CHECK_PART_AMOUNTS amounts, taken in
+    the order of their amounts in the file: per part, the predicate on the rows of each checked
+    table and of staging's lines. A document's rows are together in the file and in staging
+    (staged page by page, copied in that order), so a part's rows are a range of row ids, and the
+    predicate names that range too: a scan reads only its blocks. Every part scanning every
+    amount and staged line took 5 of the 10 CPU-s of the checks at 10,000 pages."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE check_parts AS
+        WITH documents AS (
+            SELECT document_id, min(first_row) AS first_row, sum(amounts) AS amounts
+            FROM (SELECT document_id, min(rowid) AS first_row, count(*) AS amounts FROM fact_budget_amount GROUP BY ALL
+                  UNION ALL SELECT document_id, NULL, 0 FROM table_column_identity
+                  UNION ALL SELECT document_id, NULL, 0 FROM fact_budget_flexibility)
+            GROUP BY ALL
+        )
+        SELECT document_id,
+               (sum(amounts) OVER (ORDER BY first_row NULLS LAST, document_id ROWS UNBOUNDED PRECEDING) - amounts)
+                   // {CHECK_PART_AMOUNTS} AS part
+        FROM documents""")
+    parts = con.execute("SELECT coalesce(max(part) + 1, 1) FROM check_parts").fetchone()[0]
+    predicates: list[dict[str, str]] = [{} for _ in range(parts)]
+    for name, relation in (*((name, name) for name in CHECKED_TABLES), (STAGED_LINES, f"staging.{STAGED_LINES}")):
+        in_part = dict.fromkeys(range(parts), "false")
+        for part, first, last in con.execute(
+            f"SELECT p.part, min(t.rowid), max(t.rowid) FROM {relation} AS t JOIN check_parts AS p USING (document_id) GROUP BY p.part"
+        ).fetchall():
+            in_part[part] = f"rowid BETWEEN {first} AND {last} AND document_id IN (SELECT document_id FROM check_parts WHERE part = {part})"
+        for part in range(parts):
+            predicates[part][name] = in_part[part]
+    return predicates
 
 
 def model_violations(con: duckdb.DuckDBPyConnection, table: Table, *, small: bool = False) -> list[str]:

@@ -89,7 +89,10 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
 
 
 def _load(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    if table.sql is not None:
+    if table.sql is not None and table.refresh == "line":
+        for _ in increment.line_parts(con):
+            con.execute(sql_text(table.sql))
+    elif table.sql is not None:
         con.execute(sql_text(table.sql))
     elif table.frame is not None:
         con.register("incoming_frame", table.frame(con))
