@@ -384,7 +384,9 @@ def _packed_columns(records: list[dict], keys: tuple[str, ...]) -> list:
     else:
         columns = list(zip(*map(operator.itemgetter(*keys), records)))
     for index, values in enumerate(columns):
-        if set(map(type, values)) == _INT_ONLY:  # (a bool's type is not int: flags stay objects, as in pandas)
+        # (The first value's type spares the scan of most other columns. A bool's type is not int:
+        # flags stay objects, as in pandas.)
+        if type(values[0]) is int and set(map(type, values)) == _INT_ONLY:
             try:
                 columns[index] = array("q", values)
             except OverflowError:
