@@ -7,6 +7,7 @@ model (pandas and pandera: kept out of `build`, whose worker processes only pars
 
 from __future__ import annotations
 
+from array import array as PackedInts  # (build._packed_columns: a column of ints, int64)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -163,8 +164,8 @@ def _frame(segment: list, name: str) -> pd.DataFrame:
 def _column(pieces: list, text: bool) -> np.ndarray:
     """A frame column from its pieces: Python ints sent as int64 stay int64 (what pandas makes of
     a column of ints), unless the model says text; anything else is inferred from the values."""
-    if not text and all(isinstance(piece, np.ndarray) and piece.dtype == np.int64 for piece in pieces):
-        return np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    if not text and all(isinstance(piece, PackedInts) for piece in pieces):
+        return np.concatenate([np.frombuffer(piece, dtype=np.int64) for piece in pieces])
     return _infer(_object_array([_unpack(piece) for piece in pieces]), text)
 
 
