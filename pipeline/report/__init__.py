@@ -119,7 +119,9 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         con.execute(_sql("report_documents"), {"documents": [d for d, _ in numbered], "batches": [n for _, n in numbered]})
         con.execute(_sql("html_escape"))
         every_article = len(keys) == len(articles)
-        con.execute(_sql("report_figures"), {"documents": None if every_article else [d for d, _ in numbered]})
+        rendered = None if every_article else [d for d, _ in numbered]
+        lines = None if every_article else con.execute(_sql("document_lines"), {"documents": rendered}).fetchone()[0]
+        con.execute(_sql("report_figures"), {"documents": rendered, "lines": lines})
         con.execute(_sql("report_article_figures"), {"lines": con.execute(_sql("article_lines")).fetchone()[0]})
         with tempfile.TemporaryDirectory(prefix="report-batches-") as scratch:
             for name in BATCH_DATA:

@@ -3,11 +3,13 @@
 -- batch: the lines' cells and the instruments' charts. Read once per report, not once per query,
 -- and without the vintage number, which only the article figures need: the view then does not
 -- rank every amount of the warehouse across its vintages (10,000 pages: 4.4 instead of 7.6 s).
--- $documents: the rendered documents, or NULL when every one is; a list given as a value
--- reaches into the view's window, which then ranks only those documents' amounts.
+-- $documents: the rendered documents, or NULL when every one is; $lines: their lines
+-- (document_lines.sql), or NULL: a list of lines given as a value reaches into the view's
+-- windows, which then rank only those lines' amounts.
 CREATE OR REPLACE TEMP TABLE report_figures AS
 SELECT r.batch, v.document_id, v.line_id, v.fiscal_year, v.amount_thousand_eur
 FROM budget_vintages AS v
 JOIN report_documents AS r USING (document_id)
 WHERE v.column_kind IN ('realisatie', 'stand', 'ontwerpbegroting', 'raming')
   AND ($documents::VARCHAR[] IS NULL OR list_contains($documents, v.document_id))
+  AND ($lines::VARCHAR[] IS NULL OR list_contains($lines, v.line_id))
