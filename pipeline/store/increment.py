@@ -285,13 +285,17 @@ def check_scope(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# The rows of the documents a small publication checks (a predicate on a table's rows).
+IN_CHECKED_DOCUMENTS = "document_id IN (SELECT document_id FROM check_documents)"
+
+
 def checked(table: Table) -> str:
     """The rows of a table the checks of a small publication look at: the rows of the checked
     documents; of the conformed lines, those that changed. (The rows outside were proven when
     the served file was.)"""
     if table.name == "dim_budget_line":
         return "line_id IN (SELECT line_id FROM changed_lines)"
-    return "document_id IN (SELECT document_id FROM check_documents)"
+    return IN_CHECKED_DOCUMENTS
 
 
 def check_counts(con: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> None:
