@@ -344,39 +344,27 @@ def _sum_children(children: list[Node], n_columns: int) -> list[int]:
     return total
 
 
-class _Open:
-    """An open node of the search: a row placed under a parent, its list of children not yet
-    complete. Never changed once built: closing a child into it or noting a sibling class makes
-    a new node, so backtracking needs no undo (shallower levels are shared between readings)."""
+# An open node of the search: a row placed under a parent, its list of children not yet complete,
+# as the tuple (row, index, eff_rank, container, has_values, values, child_sum, n_children, classes):
+# `values` its printed amounts (not-available and blank as 0), `child_sum` the sum of its closed
+# children per column, `classes` the sibling classes of its children so far. Never changed once
+# built: closing a child into it or noting a sibling class makes a new one, so backtracking needs
+# no undo (shallower levels are shared between readings). A tuple rather than an object: the
+# search builds about two per step, and a tuple is built without a call.
+_Open = tuple
 
-    __slots__ = ("row", "index", "eff_rank", "container", "has_values", "values", "child_sum", "n_children", "classes")
 
-    def __init__(
-        self,
-        row: Row,
-        eff_rank: int,
-        container: bool,
-        has_values: bool,
-        values: tuple[int, ...],
-        child_sum: tuple[int, ...],
-        n_children: int = 0,
-        classes: int = 0,
-    ) -> None:
-        self.row = row
-        self.index = row.index
-        self.eff_rank = eff_rank
-        self.container = container
-        self.has_values = has_values
-        self.values = values  # printed amounts, not-available and blank as 0
-        self.child_sum = child_sum  # sum of the closed children, per column
-        self.n_children = n_children
-        self.classes = classes  # sibling classes of its children so far
+def _open(row: Row, eff_rank: int, container: bool, has_values: bool, values: tuple[int, ...], zeros: tuple[int, ...]) -> _Open:
+    """A row just placed: no children yet. A row without values stands for the sum of its
+    children: it can always take children."""
+    return (row, row.index, eff_rank, container or not has_values, has_values, values, zeros, 0, 0)
 
-    def with_children(self, child_sum: tuple[int, ...], n_children: int, klass: int) -> _Open:
-        """This node with these closed children, noting a new child of sibling class `klass`."""
-        if n_children == self.n_children and self.classes & klass:
-            return self  # (nothing closed into it, the class already noted)
-        return _Open(self.row, self.eff_rank, self.container, self.has_values, self.values, child_sum, n_children, self.classes | klass)
+
+def _with_children(node: _Open, child_sum: tuple[int, ...], n_children: int, klass: int) -> _Open:
+    """The node with these closed children, noting a new child of sibling class `klass`."""
+    if n_children == node[7] and node[8] & klass:
+        return node  # (nothing closed into it, the class already noted)
+    return node[:6] + (child_sum, n_children, node[8] | klass)
 
 
 _STEP_COST = operator.itemgetter(0)  # (of a candidate placement in the search)
@@ -441,6 +429,10 @@ class _Search:
         # The reading on the current search path: row index -> parent row index, -> placement.
         self.parents: dict[int, int] = {}
         self.chosen: dict[int, list[Cell]] = {}
+        # What the search reads of each row, in one tuple (a step reads them all).
+        self.row_facts = list(
+            zip(rows, (r.index for r in rows), self.numbered, self.previous, self.forced, self.readings, self.weights, self.placements, self.transparent)
+        )
 
     def run(self) -> tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]:
         if len(self.root.placements) != 1:
@@ -482,11 +474,7 @@ class _Search:
         # rank below its parent (an unnumbered artikelonderdeel below an article total, the
         # instrument level below it), so an instrument never goes below the instrument level.
         rank = 0 if self.chapter_table else ARTICLE_RANK
-        return _Open(self.root, rank, True, _has_values(cells), _values_or_zero(cells), self.zeros)
-
-    def _node(self, row: Row, eff_rank: int, container: bool, has_values: bool, values: tuple[int, ...]) -> _Open:
-        # A row without values stands for the sum of its children: it can always take children.
-        return _Open(row, eff_rank, container or not has_values, has_values, values, self.zeros)
+        return _open(self.root, rank, True, _has_values(cells), _values_or_zero(cells), self.zeros)
 
     def _explain(self) -> str | None:
         """Where the reading that codes, the instrument list and row order prefer stops adding up:
@@ -500,17 +488,17 @@ class _Search:
             numbered = self.numbered[i]
             best: tuple[int, int] | None = None
             for level in range(len(stack) - 1, -1, -1):
-                parent = stack[level]
-                if rank is not None and rank <= parent.eff_rank and not (numbered and level == 0):
+                _, parent_index, parent_rank, parent_container, _, _, _, _, parent_classes = stack[level]
+                if rank is not None and rank <= parent_rank and not (numbered and level == 0):
                     continue
-                if numbered and parent.index in self.numbered_rows:
+                if numbered and parent_index in self.numbered_rows:
                     continue
-                if not _JOINS[klass][parent.classes]:
+                if not _JOINS[klass][parent_classes]:
                     continue
-                if not self._may_parent(i, parent.index):
+                if not self._may_parent(i, parent_index):
                     continue
-                cost = 1 if rank is None and not parent.container else 0
-                if prev_parent is not None and parent.index not in (prev_parent, self.previous[i]):
+                cost = 1 if rank is None and not parent_container else 0
+                if prev_parent is not None and parent_index not in (prev_parent, self.previous[i]):
                     cost += 1
                 if best is None or cost < best[0]:
                     best = (cost, level)
@@ -518,13 +506,14 @@ class _Search:
                 return f"line {row.line}: row {row.printed_label!r} fits under no row above it (codes and instrument list)"
             stack = stack[: best[1] + 1]
             top = stack[-1]
-            parent = stack[-1] = top.with_children(top.child_sum, top.n_children, klass)
+            stack[-1] = _with_children(top, top[6], top[7], klass)
+            _, parent_index, parent_rank, *_ = top
             cells, has_values, values = self.placements[i][0]
-            children.setdefault(parent.index, []).append((row, cells))
+            children.setdefault(parent_index, []).append((row, cells))
             children.setdefault(row.index, [])
-            eff_rank, container = _reading_rank(rank, numbered, best[1], parent.eff_rank, self.transparent[i])
-            stack.append(self._node(row, eff_rank, container, has_values, values))
-            prev_parent = parent.index
+            eff_rank, container = _reading_rank(rank, numbered, best[1], parent_rank, self.transparent[i])
+            stack.append(_open(row, eff_rank, container, has_values, values, self.zeros))
+            prev_parent = parent_index
 
         def effective(row: Row, cells: list[Cell]) -> list[int]:
             if _has_values(cells):
@@ -567,18 +556,19 @@ class _Search:
         if len(self.solutions) < 2:
             self.solutions.append((dict(self.parents), dict(self.chosen), frozenset(self.as_group)))
 
-    def _sums_match(self, node: _Open, child_sum: tuple[int, ...], n_children: int, i: int) -> bool:
-        """Whether every column of `node` is within the tolerance of its children's sum."""
-        if max(map(abs, map(operator.sub, node.values, child_sum)), default=0) <= self.tolerances[n_children]:
+    def _sums_match(self, row: Row, values: tuple[int, ...], child_sum: tuple[int, ...], n_children: int, i: int) -> bool:
+        """Whether every column of `values` is within the tolerance of its children's sum."""
+        if max(map(abs, map(operator.sub, values, child_sum)), default=0) <= self.tolerances[n_children]:
             return True
-        self._fail(i, node.row, node.values, child_sum, n_children)
+        if i >= self.failure_row:
+            self._fail(i, row, values, child_sum, n_children)
         return False
 
     def _fail(self, i: int, row: Row, values: tuple[int, ...] | None, child_sum: tuple[int, ...], n_children: int) -> None:
-        """Note a conflict met while placing row `i` (see `_failure_message`)."""
-        if i >= self.failure_row:
-            self.failure_row = i
-            self.failure = (row, values, child_sum, n_children)
+        """Note a conflict met while placing row `i`, at least as deep as any before (see
+        `_failure_message`; the callers compare `i` first: most conflicts are shallower)."""
+        self.failure_row = i
+        self.failure = (row, values, child_sum, n_children)
 
     def _too_many_steps(self) -> HierarchyError:
         return HierarchyError(
@@ -595,7 +585,7 @@ class _Search:
             return
         at_end = i == len(self.rows)
         if not at_end:
-            numbered, previous_row, forced, readings = self.numbered[i], self.previous[i], self.forced[i], self.readings[i]
+            row, index, numbered, previous_row, forced, readings, weight, placements, transparent = self.row_facts[i]
         elif self.cut:
             self._found(cost)  # (the rows still open at the cut may miss children: no sums checked)
             return
@@ -609,58 +599,54 @@ class _Search:
         # sum and count of its children once the nodes above it are closed into it.
         options: list[tuple[int, int, tuple[int, ...], int, int]] = []
         level = len(stack) - 1
-        node = stack[level]
-        child_sum, n_children = node.child_sum, node.n_children
+        added: tuple[int, ...] | None = None  # what the nodes above it add to the node, once closed
         while True:
-            index = node.index
+            node_row, node_index, node_rank, node_container, node_has_values, node_values, child_sum, n_children, node_classes = stack[level]
+            if added is not None:
+                child_sum, n_children = tuple(map(operator.add, child_sum, added)), n_children + 1
             if forced is not None:
-                allowed = index == forced  # (a complete split: codes and classes do not apply)
+                allowed = node_index == forced  # (a complete split: codes and classes do not apply)
             else:
-                allowed = index not in exclusive and not (numbered and index in numbered_rows)
+                allowed = node_index not in exclusive and not (numbered and node_index in numbered_rows)
             if allowed:
                 # Leaving the sibling list of the row before without a sum forcing it costs 1.
-                leaves_list = prev_parent is not None and index != prev_parent and index != previous_row
+                leaves_list = prev_parent is not None and node_index != prev_parent and node_index != previous_row
                 for reading, (rank, klass, extra) in enumerate(readings):
-                    if forced is None and not ((rank is None or rank > node.eff_rank or (numbered and level == 0)) and _JOINS[klass][node.classes]):
+                    if forced is None and not ((rank is None or rank > node_rank or (numbered and level == 0)) and _JOINS[klass][node_classes]):
                         continue
-                    step_cost = extra + (rank is None and not node.container) + leaves_list
+                    step_cost = extra + (rank is None and not node_container) + leaves_list
                     options.append((step_cost, level, child_sum, n_children, reading))
             if level == 0:
                 break
             # What the node adds to its parent once its children are complete: its printed amounts
             # (within the tolerance of their sum), or for a group row without values their sum.
-            if not node.has_values:
+            if not node_has_values:
                 if n_children:
                     added = child_sum
-                elif index == blank_leaf:
+                elif node_index == blank_leaf:
                     added = zeros
                 else:
-                    self._fail(i, node.row, None, child_sum, 0)
+                    if i >= self.failure_row:
+                        self._fail(i, node_row, None, child_sum, 0)
                     break
             else:
-                added = node.values
+                added = node_values
                 # (The first column alone refuses most wrong readings: the others are read only then.)
                 if n_children and added != child_sum and (
                     abs(added[0] - child_sum[0]) > tolerances[n_children] or max(map(abs, map(operator.sub, added, child_sum))) > tolerances[n_children]
                 ):
-                    self._fail(i, node.row, added, child_sum, n_children)
+                    if i >= self.failure_row:
+                        self._fail(i, node_row, added, child_sum, n_children)
                     break
             level -= 1
-            node = stack[level]
-            child_sum, n_children = tuple(map(operator.add, node.child_sum, added)), node.n_children + 1
         if at_end:
             # Every open node closed (the loop reached the root), and the root matches its children.
-            if level == 0 and not (node.has_values and n_children and node.values != child_sum and not self._sums_match(node, child_sum, n_children, i)):
+            if level == 0 and not (node_has_values and n_children and node_values != child_sum and not self._sums_match(node_row, node_values, child_sum, n_children, i)):
                 self._found(cost)
             return
         if len(options) > 1:
             options.sort(key=_STEP_COST)
-        weight = self.weights[i]
-        parents, chosen, zeros = self.parents, self.chosen, self.zeros
-        row = self.rows[i]
-        index = row.index
-        placements = self.placements[i]
-        transparent = self.transparent[i]
+        parents, chosen = self.parents, self.chosen
         for step_cost, level, child_sum, n_children, reading in options:
             child_cost = cost + step_cost * weight
             if self.best_cost is not None and child_cost > self.best_cost:
@@ -671,9 +657,16 @@ class _Search:
                     raise self._too_many_steps()
                 continue
             rank, klass, _ = readings[reading]
-            parent = stack[level].with_children(child_sum, n_children, klass)
-            eff_rank, container = _reading_rank(rank, numbered, level, parent.eff_rank, transparent)
-            above = stack[:level] + (parent,)
+            parent = stack[level]
+            parent_index, parent_rank = parent[1], parent[2]
+            # (`_with_children`, `_reading_rank` and `_open` inlined: the calls were a fifth of a step)
+            above = stack[:level] + (parent[:6] + (child_sum, n_children, parent[8] | klass),)
+            if numbered and level == 0:
+                eff_rank, container = SUB_ARTICLE_RANK, True
+            elif transparent:
+                eff_rank, container = parent_rank, True
+            else:
+                eff_rank, container = (rank if rank is not None else parent_rank + 1), rank in _HOLDS_OWN_KIND
             if reading:
                 self.as_group.add(index)
             for cells, has_values, values in placements:
@@ -682,14 +675,13 @@ class _Search:
                     if self.steps > MAX_STEPS:
                         raise self._too_many_steps()
                     continue
-                parents[index] = parent.index
+                parents[index] = parent_index
                 chosen[index] = cells
-                # A row without values stands for the sum of its children: it can always take children.
-                node = _Open(row, eff_rank, container or not has_values, has_values, values, zeros)
-                self._dfs(i + 1, above + (node,), child_cost, parent.index)
+                self._dfs(i + 1, above + ((row, index, eff_rank, container or not has_values, has_values, values, zeros, 0, 0),), child_cost, parent_index)
                 del parents[index]
                 del chosen[index]
-            self.as_group.discard(index)
+            if reading:
+                self.as_group.discard(index)
 
 
 def _reading_rank(rank: int | None, numbered: bool, level: int, parent_rank: int, transparent: bool = False) -> tuple[int, bool]:
@@ -700,7 +692,10 @@ def _reading_rank(rank: int | None, numbered: bool, level: int, parent_rank: int
         return SUB_ARTICLE_RANK, True  # "1. reguliere klachten" right under the total
     if transparent:
         return parent_rank, True
-    return (rank if rank is not None else parent_rank + 1), rank in (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
+    return (rank if rank is not None else parent_rank + 1), rank in _HOLDS_OWN_KIND
+
+
+_HOLDS_OWN_KIND = (ARTICLE_RANK, SUB_ARTICLE_RANK, INSTRUMENT_RANK)
 
 
 def _failure_message(row: Row, values: tuple[int, ...] | None, child_sum: tuple[int, ...], n_children: int) -> str:
