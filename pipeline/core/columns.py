@@ -144,11 +144,13 @@ def kind_of_heading(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 12)  # (headings repeat from table to table, as in `kind_of_heading`)
 def _marker(text: str) -> int | None:
     match = _ANY_MARKER_RE.search(text)
     return int(match.group(1)) if match else None
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _year(text: str) -> int | None:
     match = _YEAR_RE.search(text)
     return int(match.group(1)) if match else None
