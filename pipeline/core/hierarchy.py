@@ -117,12 +117,7 @@ def _rank_of(code: str | None, label: str) -> int | None:
 INSTRUMENT_CLASS, ARTICLE_CLASS, OTHER_CLASS = 1, 2, 4
 
 
-def _sibling_class(rank: int | None) -> int:
-    if rank == INSTRUMENT_RANK:
-        return INSTRUMENT_CLASS
-    if rank == ARTICLE_RANK:
-        return ARTICLE_CLASS
-    return OTHER_CLASS
+_SIBLING_CLASSES = {INSTRUMENT_RANK: INSTRUMENT_CLASS, ARTICLE_RANK: ARTICLE_CLASS}  # (any other rank: OTHER_CLASS)
 
 
 def _may_join(classes: int, klass: int) -> bool:
@@ -160,10 +155,14 @@ def infer_tree(rows: list[Row], n_columns: int, *, table_kind: str, cut: bool = 
     for index, (measure, measure_row, members) in enumerate(sections):
         last = cut and index == len(sections) - 1
         nodes.extend(_section(measure, measure_row, members, n_columns, table_kind, chapter_table, last, one_article))
-    nodes.sort(key=lambda n: n.row.index)
+    nodes.sort(key=_ROW_INDEX)
     for node in nodes:
         node.prefix = prefixes.get(node.row.index)
     return nodes
+
+
+_INDEX = operator.attrgetter("index")  # (of a row)
+_ROW_INDEX = operator.attrgetter("row.index")  # (of a node)
 
 
 def _strip_prefixes(rows: list[Row]) -> tuple[list[Row], dict[int, Row]]:
@@ -181,10 +180,10 @@ def _strip_prefixes(rows: list[Row]) -> tuple[list[Row], dict[int, Row]]:
         prefix = None
         following = rows[k + 1] if k + 1 < len(rows) else None
         if (
-            not row.has_values
+            labels.clean(row.label).endswith(":")  # (first: few rows end in a colon)
+            and not row.has_values
             and row.measure is None
             and not row.is_waarvan
-            and labels.clean(row.label).endswith(":")
             and following is not None
             and _continues_a_name(following)
         ):
@@ -236,19 +235,23 @@ def _section(
 ) -> list[Node]:
     splits = _complete_splits(members)
     additive = [r for r in members if not r.is_waarvan or r.index in splits]
-    parents, placements, as_group = _Search(measure_row, additive, n_columns, splits, cut, chapter_table, one_article).run()
+    ranks = [known_rank(r, one_article) for r in additive]
+    parents, placements, as_group = _Search(measure_row, additive, ranks, n_columns, splits, cut, chapter_table).run()
     with_children = set(parents.values())
     root = Node(measure_row, measure, "chapter" if chapter_table else "article", None, placements[measure_row.index])
     by_index: dict[int, Node] = {measure_row.index: root}
-    for row in additive:
+    for row, rank in zip(additive, ranks):
         parent = by_index[parents[row.index]]
         node = Node(row, measure, "", parent, placements[row.index])
-        node.level = "breakdown" if row.index in splits else _level(row, parent, table_kind, one_article, as_group=row.index in as_group, has_children=row.index in with_children)
+        if row.index in splits:
+            node.level = "breakdown"
+        else:
+            node.level = _level(row, None if row.index in as_group else rank, parent, table_kind, has_children=row.index in with_children)
         parent.children.append(node)
         by_index[row.index] = node
     # Waarvan rows: breakdowns of the nearest row above that is not a waarvan row.
     previous: Node = root
-    ordered = sorted([measure_row, *members], key=lambda r: r.index)
+    ordered = sorted([measure_row, *members], key=_INDEX)
     result = [root]
     for row in ordered[1:]:
         if row.is_waarvan and row.index not in splits:
@@ -259,10 +262,26 @@ def _section(
         else:
             previous = by_index[row.index]
             result.append(previous)
-    for node in result:
-        if node.children and _has_values(node.cells):
-            sums = _sum_children(node.children, n_columns)
-            node.sum_differences = [(c.value.amount or 0) - s for c, s in zip(node.cells, sums)]
+    # What each node adds to its parent (its printed amounts, or for a group row without values
+    # the sum of its children), children before parents; and where a row with values and
+    # children differs from their sum.
+    zeros = [0] * n_columns
+    adds: dict[int, list[int]] = {}
+    for node in reversed(result):
+        if not node.is_additive:
+            continue
+        has_values = _has_values(node.cells)
+        if has_values or node.children:
+            sums = zeros
+            for child in node.children:
+                sums = list(map(operator.add, sums, adds[child.row.index]))
+        if has_values:
+            amounts = [c.value.amount or 0 for c in node.cells]
+            if node.children:
+                node.sum_differences = list(map(operator.sub, amounts, sums))
+            adds[node.row.index] = amounts
+        else:
+            adds[node.row.index] = sums if node.children else zeros
     return result
 
 
@@ -299,8 +318,8 @@ def check_structure(nodes: list[Node]) -> None:
             ancestor = ancestor.parent
 
 
-def _level(row: Row, parent: Node, table_kind: str, one_article: bool, *, as_group: bool = False, has_children: bool = False) -> str:
-    rank = None if as_group else known_rank(row, one_article)
+def _level(row: Row, rank: int | None, parent: Node, table_kind: str, *, has_children: bool = False) -> str:
+    """The level of a row read with `rank` (its known rank, or None read as a group heading)."""
     if parent.parent is not None and parent.parent.parent is None and labels.is_uitgaven_total(parent.row.label):
         parent = parent.parent  # below "Programma-uitgaven": the levels below the total
     if rank == REGELING_RANK and row.code is not None and parent.level in ("chapter", "article") and has_children:
@@ -331,19 +350,6 @@ def _has_values(cells: list[Cell]) -> bool:
     return False
 
 
-def _effective(node: Node, n_columns: int) -> list[int]:
-    if _has_values(node.cells):
-        return [c.value.amount or 0 for c in node.cells]
-    return _sum_children(node.children, n_columns)
-
-
-def _sum_children(children: list[Node], n_columns: int) -> list[int]:
-    total = [0] * n_columns
-    for child in children:
-        total = list(map(operator.add, total, _effective(child, n_columns)))  # (n columns each)
-    return total
-
-
 # An open node of the search: a row placed under a parent, its list of children not yet complete,
 # as the tuple (row, index, eff_rank, container, has_values, values, child_sum, n_children, classes):
 # `values` its printed amounts (not-available and blank as 0), `child_sum` the sum of its closed
@@ -360,12 +366,10 @@ def _open(row: Row, eff_rank: int, container: bool, has_values: bool, values: tu
     return (row, row.index, eff_rank, container or not has_values, has_values, values, zeros, 0, 0)
 
 
-def _with_children(node: _Open, child_sum: tuple[int, ...], n_children: int, klass: int) -> _Open:
-    """The node with these closed children, noting a new child of sibling class `klass`."""
-    if n_children == node[7] and node[8] & klass:
-        return node  # (nothing closed into it, the class already noted)
-    return node[:6] + (child_sum, n_children, node[8] | klass)
-
+# The rows placed on a search path, the last first: (row index, parent row index, placement,
+# reading, the rows placed before it), or None. (A linked list, so a step adds a row in one tuple
+# and backtracking needs no undo.)
+_Path = tuple | None
 
 _STEP_COST = operator.itemgetter(0)  # (of a candidate placement in the search)
 
@@ -375,9 +379,7 @@ def _values_or_zero(cells: list[Cell]) -> tuple[int, ...]:
 
 
 class _Search:
-    def __init__(
-        self, root: Row, rows: list[Row], n_columns: int, splits: dict[int, int], cut: bool, chapter_table: bool, one_article: bool
-    ) -> None:
+    def __init__(self, root: Row, rows: list[Row], ranks: list[int | None], n_columns: int, splits: dict[int, int], cut: bool, chapter_table: bool) -> None:
         self.root = root
         self.chapter_table = chapter_table
         self.cut = cut
@@ -395,8 +397,10 @@ class _Search:
         self.steps = 0
         self.best_cost: int | None = None
         self.solutions: list[tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]] = []
-        self.ranks = [known_rank(r, one_article) for r in rows]
-        self.sibling_classes = [_sibling_class(rank) for rank in self.ranks]
+        self.ranks = ranks  # (`known_rank` of each row)
+        # Per row, its placements with what the search reads of them, computed once.
+        self.placements = [[(cells, _has_values(cells), _values_or_zero(cells)) for cells in r.placements] for r in rows]
+        self.sibling_classes = [_SIBLING_CLASSES.get(rank, OTHER_CLASS) for rank in ranks]
         # Per row, its readings: (rank, sibling class, extra cost). A row numbered "1." is a
         # regeling, or right under the total possibly a numbered artikelonderdeel (with rows of
         # its own below it: see `_reading_rank`). An instrument name
@@ -404,17 +408,17 @@ class _Search:
         # ("Materiële uitgaven" above "Decoraties"), at a cost above any step of the instrument
         # reading, so that it is read so only where no instrument reading adds up.
         self.readings = [
-            ((rank, klass, 0), (None, OTHER_CLASS, 3)) if rank == INSTRUMENT_RANK and not _has_values(r.placements[0]) else ((rank, klass, 0),)
-            for r, rank, klass in zip(rows, self.ranks, self.sibling_classes)
+            ((rank, klass, 0), (None, OTHER_CLASS, 3)) if rank == INSTRUMENT_RANK and not placements[0][1] else ((rank, klass, 0),)
+            for placements, rank, klass in zip(self.placements, self.ranks, self.sibling_classes)
         ]
+        # The same as the search reads them: (reading, rank, sibling class, extra cost, whether it
+        # may join children of each union of classes), one unpacking per candidate parent.
+        search_readings = [tuple((k, rank, klass, extra, _JOINS[klass]) for k, (rank, klass, extra) in enumerate(readings)) for readings in self.readings]
         self.numbered = [rank == REGELING_RANK and r.code is not None for r, rank in zip(rows, self.ranks)]
         # (a numbered row is never below another: the numbers count siblings)
         self.numbered_rows = frozenset(r.index for r, numbered in zip(rows, self.numbered) if numbered)
         # "Programma-uitgaven" groups the rows below it at the level it stands at itself.
         self.transparent = [labels.is_uitgaven_total(r.label) for r in rows]
-        self.as_group: set[int] = set()  # rows read as a group heading, not as an instrument
-        # Per row, its placements with what the search reads of them, computed once.
-        self.placements = [[(cells, _has_values(cells), _values_or_zero(cells)) for cells in r.placements] for r in rows]
         # Row-order costs weigh more the earlier the row: a step costs at most 5, so with weights
         # 6**(rows left) comparing totals compares the readings row by row (lexicographically).
         self.weights = [6 ** (len(rows) - i) for i in range(len(rows))]
@@ -425,21 +429,16 @@ class _Search:
         self.failure_row = -1
         self.failure: tuple | None = None
         # tolerance(n) by n, for the sum checks (a row has fewer children than the rows after it)
-        self.tolerances = [tolerance(n) for n in range(len(rows) + 2)]
-        # The reading on the current search path: row index -> parent row index, -> placement.
-        self.parents: dict[int, int] = {}
-        self.chosen: dict[int, list[Cell]] = {}
+        self.tolerances = _tolerances(len(rows) + 2)
         # What the search reads of each row, in one tuple (a step reads them all).
         self.row_facts = list(
-            zip(rows, (r.index for r in rows), self.numbered, self.previous, self.forced, self.readings, self.weights, self.placements, self.transparent)
+            zip(rows, (r.index for r in rows), self.numbered, self.previous, self.forced, search_readings, self.weights, self.placements, self.transparent)
         )
 
     def run(self) -> tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]:
         if len(self.root.placements) != 1:
             raise HierarchyError(f"line {self.root.line}: the values of {self.root.printed_label!r} cannot be placed unambiguously")
-        root_cells = self.root.placements[0]
-        self.chosen[self.root.index] = root_cells
-        self._dfs(0, (self._root_node(),), 0, None)
+        self._dfs(0, (self._root_node(),), 0, None, None)
         if not self.solutions:
             explanation = self._explain()
             if explanation is None:
@@ -506,7 +505,7 @@ class _Search:
                 return f"line {row.line}: row {row.printed_label!r} fits under no row above it (codes and instrument list)"
             stack = stack[: best[1] + 1]
             top = stack[-1]
-            stack[-1] = _with_children(top, top[6], top[7], klass)
+            stack[-1] = top[:8] + (top[8] | klass,)  # (noting the new child's sibling class)
             _, parent_index, parent_rank, *_ = top
             cells, has_values, values = self.placements[i][0]
             children.setdefault(parent_index, []).append((row, cells))
@@ -548,13 +547,22 @@ class _Search:
         forced = self.forced[i]
         return parent_index == forced if forced is not None else parent_index not in self.exclusive
 
-    def _found(self, cost: int) -> None:
-        """Note the reading on the search path, which adds up: the best so far, or as good."""
+    def _found(self, cost: int, path: _Path) -> None:
+        """Note the reading on the search path, which adds up: the best so far, or as good. As
+        row index -> parent row index, row index -> placement (the root's too), and the rows read
+        as a group heading rather than as an instrument."""
         if self.best_cost is None or cost < self.best_cost:
             self.best_cost = cost
             self.solutions = []
         if len(self.solutions) < 2:
-            self.solutions.append((dict(self.parents), dict(self.chosen), frozenset(self.as_group)))
+            placed = []
+            while path is not None:
+                placed.append(path[:4])
+                path = path[4]
+            placed.reverse()
+            parents = {index: parent for index, parent, _, _ in placed}
+            chosen = {self.root.index: self.root.placements[0], **{index: cells for index, _, cells, _ in placed}}
+            self.solutions.append((parents, chosen, frozenset(index for index, _, _, reading in placed if reading)))
 
     def _sums_match(self, row: Row, values: tuple[int, ...], child_sum: tuple[int, ...], n_children: int, i: int) -> bool:
         """Whether every column of `values` is within the tolerance of its children's sum."""
@@ -576,8 +584,9 @@ class _Search:
             f"exceeded {MAX_STEPS} steps; the table is too ambiguous to read safely"
         )
 
-    def _dfs(self, i: int, stack: tuple[_Open, ...], cost: int, prev_parent: int | None) -> None:
-        """Place row i and the rows after it; `stack` holds the open nodes, root first."""
+    def _dfs(self, i: int, stack: tuple[_Open, ...], cost: int, prev_parent: int | None, path: _Path) -> None:
+        """Place row i and the rows after it; `stack` holds the open nodes, root first, and
+        `path` the rows placed so far."""
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise self._too_many_steps()
@@ -587,7 +596,7 @@ class _Search:
         if not at_end:
             row, index, numbered, previous_row, forced, readings, weight, placements, transparent = self.row_facts[i]
         elif self.cut:
-            self._found(cost)  # (the rows still open at the cut may miss children: no sums checked)
+            self._found(cost, path)  # (the rows still open at the cut may miss children: no sums checked)
             return
         else:
             numbered, previous_row, forced, readings = False, None, None, ()  # (the loop below only closes the open nodes)
@@ -611,8 +620,8 @@ class _Search:
             if allowed:
                 # Leaving the sibling list of the row before without a sum forcing it costs 1.
                 leaves_list = prev_parent is not None and node_index != prev_parent and node_index != previous_row
-                for reading, (rank, klass, extra) in enumerate(readings):
-                    if forced is None and not ((rank is None or rank > node_rank or (numbered and level == 0)) and _JOINS[klass][node_classes]):
+                for reading, rank, _, extra, joins in readings:
+                    if forced is None and not ((rank is None or rank > node_rank or (numbered and level == 0)) and joins[node_classes]):
                         continue
                     step_cost = extra + (rank is None and not node_container) + leaves_list
                     options.append((step_cost, level, child_sum, n_children, reading))
@@ -642,11 +651,10 @@ class _Search:
         if at_end:
             # Every open node closed (the loop reached the root), and the root matches its children.
             if level == 0 and not (node_has_values and n_children and node_values != child_sum and not self._sums_match(node_row, node_values, child_sum, n_children, i)):
-                self._found(cost)
+                self._found(cost, path)
             return
         if len(options) > 1:
             options.sort(key=_STEP_COST)
-        parents, chosen = self.parents, self.chosen
         for step_cost, level, child_sum, n_children, reading in options:
             child_cost = cost + step_cost * weight
             if self.best_cost is not None and child_cost > self.best_cost:
@@ -656,10 +664,11 @@ class _Search:
                 if self.steps > MAX_STEPS:
                     raise self._too_many_steps()
                 continue
-            rank, klass, _ = readings[reading]
+            _, rank, klass, _, _ = readings[reading]
             parent = stack[level]
             parent_index, parent_rank = parent[1], parent[2]
-            # (`_with_children`, `_reading_rank` and `_open` inlined: the calls were a fifth of a step)
+            # The parent with its closed children and the new child's sibling class. (This and
+            # `_reading_rank` and `_open` inlined: the calls were a tenth of a step's instructions.)
             above = stack[:level] + (parent[:6] + (child_sum, n_children, parent[8] | klass),)
             if numbered and level == 0:
                 eff_rank, container = SUB_ARTICLE_RANK, True
@@ -667,21 +676,25 @@ class _Search:
                 eff_rank, container = parent_rank, True
             else:
                 eff_rank, container = (rank if rank is not None else parent_rank + 1), rank in _HOLDS_OWN_KIND
-            if reading:
-                self.as_group.add(index)
             for cells, has_values, values in placements:
                 if self.best_cost is not None and child_cost > self.best_cost:
                     self.steps += 1  # (as above: a reading found by an earlier placement)
                     if self.steps > MAX_STEPS:
                         raise self._too_many_steps()
                     continue
-                parents[index] = parent_index
-                chosen[index] = cells
-                self._dfs(i + 1, above + ((row, index, eff_rank, container or not has_values, has_values, values, zeros, 0, 0),), child_cost, parent_index)
-                del parents[index]
-                del chosen[index]
-            if reading:
-                self.as_group.discard(index)
+                self._dfs(
+                    i + 1,
+                    above + ((row, index, eff_rank, container or not has_values, has_values, values, zeros, 0, 0),),
+                    child_cost,
+                    parent_index,
+                    (index, parent_index, cells, reading, path),
+                )
+
+
+@functools.lru_cache(maxsize=256)
+def _tolerances(count: int) -> tuple[float, ...]:
+    """tolerance(n) for n below `count` (most sections have a handful of rows)."""
+    return tuple(tolerance(n) for n in range(count))
 
 
 def _reading_rank(rank: int | None, numbered: bool, level: int, parent_rank: int, transparent: bool = False) -> tuple[int, bool]:
