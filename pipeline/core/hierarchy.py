@@ -606,7 +606,7 @@ class _Search:
         # Candidate parents, deepest first; choosing a shallower one closes the nodes above it,
         # and a node that fails to close fails for every shallower parent too. For each: the
         # sum and count of its children once the nodes above it are closed into it.
-        options: list[tuple[int, int, tuple[int, ...], int, int]] = []
+        options: list[tuple[int, int, tuple[int, ...], int, int, int | None, int]] = []
         level = len(stack) - 1
         added: tuple[int, ...] | None = None  # what the nodes above it add to the node, once closed
         while True:
@@ -618,13 +618,13 @@ class _Search:
             else:
                 allowed = node_index not in exclusive and not (numbered and node_index in numbered_rows)
             if allowed:
-                # Leaving the sibling list of the row before without a sum forcing it costs 1.
-                leaves_list = prev_parent is not None and node_index != prev_parent and node_index != previous_row
-                for reading, rank, _, extra, joins in readings:
+                for reading, rank, klass, extra, joins in readings:
                     if forced is None and not ((rank is None or rank > node_rank or (numbered and level == 0)) and joins[node_classes]):
                         continue
+                    # Leaving the sibling list of the row before without a sum forcing it costs 1.
+                    leaves_list = prev_parent is not None and node_index != prev_parent and node_index != previous_row
                     step_cost = extra + (rank is None and not node_container) + leaves_list
-                    options.append((step_cost, level, child_sum, n_children, reading))
+                    options.append((step_cost, level, child_sum, n_children, reading, rank, klass))
             if level == 0:
                 break
             # What the node adds to its parent once its children are complete: its printed amounts
@@ -655,7 +655,7 @@ class _Search:
             return
         if len(options) > 1:
             options.sort(key=_STEP_COST)
-        for step_cost, level, child_sum, n_children, reading in options:
+        for step_cost, level, child_sum, n_children, reading, rank, klass in options:
             child_cost = cost + step_cost * weight
             if self.best_cost is not None and child_cost > self.best_cost:
                 # Each call would stop at once (costlier than the best reading): count their
@@ -664,7 +664,6 @@ class _Search:
                 if self.steps > MAX_STEPS:
                     raise self._too_many_steps()
                 continue
-            _, rank, klass, _, _ = readings[reading]
             parent = stack[level]
             parent_index, parent_rank = parent[1], parent[2]
             # The parent with its closed children and the new child's sibling class. (This and
