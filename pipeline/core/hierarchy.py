@@ -401,19 +401,19 @@ class _Search:
         # Per row, its placements with what the search reads of them, computed once.
         self.placements = [[(cells, _has_values(cells), _values_or_zero(cells)) for cells in r.placements] for r in rows]
         self.sibling_classes = [_SIBLING_CLASSES.get(rank, OTHER_CLASS) for rank in ranks]
-        # Per row, its readings: (rank, sibling class, extra cost). A row numbered "1." is a
+        # Per row, its readings: (reading, rank, sibling class, extra cost, whether it may join
+        # children of each union of classes). A row numbered "1." is a
         # regeling, or right under the total possibly a numbered artikelonderdeel (with rows of
         # its own below it: see `_reading_rank`). An instrument name
         # printed without values can also head a group of rows that are no instruments
         # ("Materiële uitgaven" above "Decoraties"), at a cost above any step of the instrument
         # reading, so that it is read so only where no instrument reading adds up.
-        self.readings = [
-            ((rank, klass, 0), (None, OTHER_CLASS, 3)) if rank == INSTRUMENT_RANK and not placements[0][1] else ((rank, klass, 0),)
+        readings = [
+            ((0, rank, klass, 0, _JOINS[klass]), (1, None, OTHER_CLASS, 3, _JOINS[OTHER_CLASS]))
+            if rank == INSTRUMENT_RANK and not placements[0][1]
+            else ((0, rank, klass, 0, _JOINS[klass]),)
             for placements, rank, klass in zip(self.placements, self.ranks, self.sibling_classes)
         ]
-        # The same as the search reads them: (reading, rank, sibling class, extra cost, whether it
-        # may join children of each union of classes), one unpacking per candidate parent.
-        search_readings = [tuple((k, rank, klass, extra, _JOINS[klass]) for k, (rank, klass, extra) in enumerate(readings)) for readings in self.readings]
         self.numbered = [rank == REGELING_RANK and r.code is not None for r, rank in zip(rows, self.ranks)]
         # (a numbered row is never below another: the numbers count siblings)
         self.numbered_rows = frozenset(r.index for r, numbered in zip(rows, self.numbered) if numbered)
@@ -421,7 +421,7 @@ class _Search:
         self.transparent = [labels.is_uitgaven_total(r.label) for r in rows]
         # Row-order costs weigh more the earlier the row: a step costs at most 5, so with weights
         # 6**(rows left) comparing totals compares the readings row by row (lexicographically).
-        self.weights = [6 ** (len(rows) - i) for i in range(len(rows))]
+        weights = [6 ** (len(rows) - i) for i in range(len(rows))]
         # The row before each row (the root before the first), by index.
         self.previous = [root.index, *(r.index for r in rows[:-1])]
         # The deepest row where the search found a conflict, and the last conflict there: the
@@ -432,7 +432,7 @@ class _Search:
         self.tolerances = _tolerances(len(rows) + 2)
         # What the search reads of each row, in one tuple (a step reads them all).
         self.row_facts = list(
-            zip(rows, (r.index for r in rows), self.numbered, self.previous, self.forced, search_readings, self.weights, self.placements, self.transparent)
+            zip(rows, (r.index for r in rows), self.numbered, self.previous, self.forced, readings, weights, self.placements, self.transparent)
         )
 
     def run(self) -> tuple[dict[int, int], dict[int, list[Cell]], frozenset[int]]:
