@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import time
+import uuid
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 
 def _configure(args: argparse.Namespace) -> None:
@@ -66,12 +70,44 @@ def _run_build(pages: list[str]):
     run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("BUDGET_LOG_LEVEL", "WARNING")}}}}
     if pages:
         run_config["ops"] = {"source_pages": {"config": {"pages": pages}}}
-    with _instance() as instance:
+    run_id = str(uuid.uuid4())
+    with _instance() as instance, _sqlite_files_held_open(instance, run_id):
         # A build killed earlier (SIGKILL, out of memory) would otherwise hold the writer's
         # pool slot for ever.
         release_dead_runs(instance)
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, run_id=run_id)
     return result, result.run_id
+
+
+@contextmanager
+def _sqlite_files_held_open(instance, run_id: str):
+    """Within the block, a connection stays open on each SQLite file of the instance the run
+    writes (runs, the event index, the run's own events).
+
+    Dagster's SQLite storage opens a connection per event and closes it after the commit; the
+    last connection to close checkpoints its database (an fsync) and deletes its write-ahead log,
+    which the next event creates again. With one connection held open, an event is one commit
+    (one run writes ~130 events and twice as many connections). Nothing else changes: every
+    commit is as durable as before."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+    from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+
+    paths = []
+    if isinstance(instance.run_storage, SqliteRunStorage):
+        paths.append(urlparse(instance.run_storage._conn_string).path)
+    events = instance.event_log_storage
+    if isinstance(events, SqliteEventLogStorage):
+        events.get_records_for_run(run_id, limit=1)  # creates the run's database, as its first event would
+        paths += [events.path_for_shard("index"), events.path_for_shard(run_id)]
+    with ExitStack() as stack:
+        for path in paths:
+            if Path(path).exists():
+                con = sqlite3.connect(path)
+                stack.callback(con.close)
+                # A read takes the connection into the file's journal mode (WAL), whose shared lock
+                # it then keeps: it is not the last to close while the block lasts.
+                con.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        yield
 
 
 def _failure_message(event) -> str:
