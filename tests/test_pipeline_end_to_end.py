@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 from conftest import BUNDLED_AMOUNTS, REFUSED_PAGES, ROOT, SEED, SOURCES
+from dagster._core.instance import InstanceRef
 
 from pipeline.definitions import make_definitions
 from pipeline.store.catalog import TABLE_NAMES, VIEW_NAMES
@@ -275,6 +276,26 @@ def test_the_budget_warehouse_console_script_builds_and_summarises(tmp_path: Pat
     assert f"amounts:    {BUNDLED_AMOUNTS}" in result.stdout
     assert all(f"{page}, table 1" in result.stdout and reason in result.stdout for page, reason in REFUSED_PAGES.items())
     assert query(target, "SELECT count(*) FROM fact_budget_amount") == [(BUNDLED_AMOUNTS,)]
+
+
+def test_the_console_script_records_its_whole_run_in_a_persistent_dagster_home_and_closes_it(tmp_path: Path, sources_copy: Path) -> None:
+    # The build holds Dagster's SQLite files open while it runs and commits without syncing each
+    # event (pipeline/cli.py): the run must still be there whole once it ends, and every file
+    # closed (the last connection to close checkpoints a database and removes its log).
+    env = cli_env(tmp_path, sources_copy, tmp_path / "home-run" / "budget.duckdb")
+    exe = Path(sys.executable).with_name("budget-warehouse")
+    result = run([str(exe), "build"], env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_id = result.stdout.strip().splitlines()[-1].split()[1]
+    home = Path(env["DAGSTER_HOME"])
+    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    try:
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
+        materialized = {e.dagster_event.asset_key.to_user_string() for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)}
+        assert materialized == {"source_pages", "budget_warehouse", "budget_report", *TABLE_NAMES, *VIEW_NAMES}
+    finally:
+        instance.dispose()
+    assert sorted(p.name for p in home.rglob("*.db-wal")) == []
 
 
 def test_the_console_script_fails_loudly_when_the_run_fails(tmp_path: Path) -> None:

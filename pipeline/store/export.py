@@ -146,10 +146,10 @@ def _write_partitioned(
     folder = version / name
     folder.mkdir()
     of_table = f"SELECT value FROM partitions_in_scope WHERE partitioning = {quote(PARTITIONED[name])}"
-    in_scope = "" if reuse is None else f" WHERE {partition_key_sql(name)} IN ({of_table})"
-    present = dict(con.execute(
-        f"SELECT {partition_key_sql(name)} AS p, count(*) FROM {_partition_source(name)}{in_scope} GROUP BY p"
-    ).fetchall())
+    if reuse is None:
+        present = dict(con.execute(f"SELECT {partition_key_sql(name)} AS p, count(*) FROM {_partition_source(name)} GROUP BY p").fetchall())
+    else:
+        present = dict(con.execute(_partitions_in_scope_sql(name, of_table)).fetchall())
     counts: dict[str, int] = {}
     partitions: dict[str, int] = {}
     if reuse is not None:
@@ -181,6 +181,22 @@ def _write_partitioned(
         counts[f"{name}/{file}"] = _copy_parquet(con, f"SELECT * FROM {name}", folder / file)
     _check_total(con, name, counts)
     return counts, {"columns": columns_of_relation(con, name), "partitions": partitions}
+
+
+def _partitions_in_scope_sql(name: str, of_table: str) -> str:
+    """The partitions of table `name` in a small publication's scope (`of_table`) that have rows,
+    with their row counts. A document's partition is computed per document, not per row of its
+    table: the same partitions (a row whose document is not in dim_document is in none_none) at
+    a third of the cost (10,000 pages: fact_budget_amount 0.71 -> 0.23 s, table_cell 0.74 -> 0.24 s,
+    on a loaded machine)."""
+    if PARTITIONED[name] == CHAPTER:
+        key = partition_key_sql(name)
+        return f"SELECT {key} AS p, count(*) FROM {_partition_source(name)} WHERE {key} IN ({of_table}) GROUP BY p"
+    keyed = f"SELECT document_id, {document_partition_sql('d')} AS p FROM dim_document AS d"
+    return (
+        f"SELECT coalesce(k.p, 'none_none') AS p, count(*) FROM {name} AS t LEFT JOIN ({keyed}) AS k ON k.document_id = t.document_id "
+        f"WHERE coalesce(k.p, 'none_none') IN ({of_table}) GROUP BY p"
+    )
 
 
 def _reusable_partitions(con: duckdb.DuckDBPyConnection, previous: Path | None, scope: Scope | None) -> dict | None:
