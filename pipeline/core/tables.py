@@ -377,13 +377,16 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
     texts, gaps, pipes = cells.texts, cells.gaps, cells.pipes
     n = len(texts)
     tables: list[RawTable] = []
-    used: set[int] = set()
+    # The cells taken by tables and their captions, as (start, end) ranges: each starts at or
+    # after the end of the one before (the loop only moves forward), so every cell from the last
+    # end on is free.
+    taken: list[tuple[int, int]] = []
     i = 0
     while i < n:
         if i in pipes:
             caption, caption_line, kind = _caption_before(cells, i)
             tables.append(_pipe_table(len(tables) + 1, pipes[i], caption, caption_line, kind))
-            used.add(i)
+            taken.append((i, i + 1))
             i += 1
             continue
         if i in gaps:
@@ -409,30 +412,35 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
             table = _cell_table(len(tables) + 1, captions, tokens)
             if table is not None:
                 tables.append(table)
-                used.update(range(start, end))
+                taken.append((start, end))
                 i = end
                 continue
-            used.update(range(start, j))
+            taken.append((start, j))
             i = j
             continue
-        if (labels.measure_of(text) or _GLUED_MEASURE_RE.match(clean(text))) and i not in used:
-            # A table without a caption: headings run back to the last prose or boilerplate line.
+        if labels.measure_of(text) or _GLUED_MEASURE_RE.match(clean(text)):
+            # A table without a caption: headings run back to the last prose or boilerplate line
+            # (or to the last cell taken).
             start = i
-            while start > 0 and not _is_boundary(cells, start - 1) and (start - 1) not in used:
+            free_from = taken[-1][1] if taken else 0
+            while start > free_from and not _is_boundary(cells, start - 1):
                 start -= 1
             end, tokens = _read_body(cells, i)
             tokens[:0] = [classify(texts[k], cells.lines[k]) for k in range(start, i)]  # the headings before
             table = _cell_table(len(tables) + 1, [], tokens)
             if table is not None:
                 tables.append(table)
-                used.update(range(start, end))
+                taken.append((start, end))
                 i = end
                 continue
         i += 1
-    # Only a text that starts as a number (or a minus sign) can be one: most prose is spared the test.
+    # The cells outside every table (between the ranges taken), and among them the numbers. Only a
+    # text that starts as a number (or a minus sign) can be one: most prose is spared the test.
+    free_starts = [0] + [end for _start, end in taken]
+    free_ends = [start for start, _end in taken] + [n]
     stray_numbers = [
         (cells.lines[k], texts[k])
-        for k in sorted(set(range(n)) - used)  # (most cells are in a table)
+        for k in itertools.chain.from_iterable(map(range, free_starts, free_ends))
         if _NUMBER_START_RE.match(texts[k]) and k not in gaps and k not in pipes and _is_stray_number(texts[k])
     ]
     tables.sort(key=lambda t: t.first_line)
