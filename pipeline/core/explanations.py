@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -143,9 +144,11 @@ class _Block:
 def _table_end(table: RawTable) -> int:
     """The last line that is part of the table: its last cell with a value or its last footnote
     (a table reads a prose heading after it as a row label without values)."""
-    ends = [tok.line for tok in table.body if tok.kind not in (LABEL, GAP)]
+    # The body's tokens are in line order (find_tables reads them so): its last cell with a value
+    # is the first from the end, which spares a pass over the whole body.
+    ends = [next((tok.line for tok in reversed(table.body) if tok.kind not in (LABEL, GAP)), None)]
     ends += [tok.line for footnote in table.footnotes for tok in footnote.cells]
-    return max(ends) if ends else table.last_line
+    return max(filter(None, ends), default=table.last_line)
 
 
 def _regions(text: str, tables: list[RawTable]) -> list[tuple[str | None, list[_Block]]]:
@@ -158,9 +161,11 @@ def _regions(text: str, tables: list[RawTable]) -> list[tuple[str | None, list[_
     regions: list[tuple[str | None, list[_Block]]] = []
     for (first, kind), end in zip(edges, ends):
         blocks = []
-        for number in range(first, end):
-            raw = lines[number - 1]
-            if raw and not raw.isspace() and (block := _block(number, raw.strip())) is not None:
+        lines_between = lines[first - 1 : end - 1]
+        # The non-empty lines and their numbers (in C loops: half the lines of a region are empty).
+        for number, raw in zip(itertools.compress(itertools.count(first), lines_between), filter(None, lines_between)):
+            text = raw.strip()  # (empty for a whitespace-only line)
+            if text and (block := _block(number, text)) is not None:
                 blocks.append(block)
         if blocks:
             regions.append((kind, blocks))
@@ -168,7 +173,8 @@ def _regions(text: str, tables: list[RawTable]) -> list[tuple[str | None, list[_
 
 
 def _block(number: int, text: str) -> _Block | None:
-    if not _LETTER_RE.search(text) or len(text) < 60 and is_boilerplate(text):
+    # (A text that starts with a letter is spared the search: most prose.)
+    if not (text[0].isalpha() or _LETTER_RE.search(text)) or len(text) < 60 and is_boilerplate(text):
         return None  # a number of a table that was not recognised, or the site's boilerplate
     heading = (
         len(text) <= 120
@@ -261,11 +267,22 @@ class _Lines:
                 instrument = _ancestor(line, by_id, "instrument")
                 if instrument is not None:
                     below.setdefault(instrument["line_id"], []).append(line)
-        # instrument line_id -> its regelingen (and deeper)
-        self.below: dict[str, _Candidates] = {line_id: _Candidates(lines) for line_id, lines in below.items()}
+        self._below = below  # instrument line_id -> its regelingen (and deeper)
+        self._candidates_below: dict[str, _Candidates] = {}
         self.sub_articles_by_key: dict[str, list[dict]] = {}
         for line in self.sub_articles:
             self.sub_articles_by_key.setdefault(_key(line["printed_label"]), []).append(line)
+
+
+    def below(self, instrument_line_id: str) -> _Candidates:
+        """The regelingen (and deeper) under an instrument, as candidates of a heading: made when
+        a heading asks (one instrument of several does, on a generated page)."""
+        candidates = self._candidates_below.get(instrument_line_id)
+        if candidates is None:
+            lines = self._below.get(instrument_line_id)
+            candidates = _Candidates(lines) if lines else _NO_CANDIDATES
+            self._candidates_below[instrument_line_id] = candidates
+        return candidates
 
 
 def _ancestor(line: dict, by_id: dict[str, dict], level: str) -> dict | None:
@@ -436,7 +453,7 @@ def _sub_article_named(heading: str, place: _Place, index: _Lines) -> dict | Non
     named = index.sub_articles_by_key.get(key, [])
     if len(named) != 1:
         return None
-    if place.instrument_line is not None and key in index.below.get(place.instrument_line["line_id"], _NO_CANDIDATES).keyed:
+    if place.instrument_line is not None and key in index.below(place.instrument_line["line_id"]).keyed:
         return None
     return named[0]
 
@@ -446,7 +463,7 @@ def _open_regeling_section(block: _Block, place: _Place, index: _Lines, page: Pa
     if place.instrument_line is None:
         place.regeling_heading, place.topic = heading, None
         return _section(page, ordinal, place.path(), block.line, None, None, None, f"under an unmatched instrument: {place.instrument_reason}")
-    match, why = _match(heading, index.below.get(place.instrument_line["line_id"], _NO_CANDIDATES))
+    match, why = _match(heading, index.below(place.instrument_line["line_id"]))
     current = place.regeling_line
     if match is not None and (current is None or match.line["line_id"] != current["line_id"] or match.method == EXACT):
         place.regeling_heading, place.regeling_line, place.regeling_reason, place.topic = heading, match.line, None, None

@@ -12,6 +12,7 @@ does not decide what the rows mean. See `rows.py` and `hierarchy.py` for that.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pipeline.core import labels
 from pipeline.core.columns import Heading, footnote_of_heading, is_heading_cell
 from pipeline.core.values import (
+    MINUS_SIGNS,
     CellValue,
     clean,
     fold_and_strip,
@@ -61,19 +63,18 @@ _BOILERPLATE = (
 _PIPE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|*\s*$")
 _UNIT_RE = re.compile(r"^\(?\s*(?:bedragen\s+)?(?:x|×)\s*(?:€|EUR)\s*(?P<unit>1[ .]?000|1\s*mln|1\s*miljoen|mln|miljoen)\s*\)?$", re.IGNORECASE)
 _UNIT_INLINE_RE = re.compile(r"(?:x|×)\s*(?:€|EUR)\s*(?P<unit>1[ .]?000(?:[ .]000)?|1\s*mln|mln|miljoen|1\s*miljoen)", re.IGNORECASE)
-_CAPTION_KIND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), kind)
-    for pattern, kind in (
-        (r"budgetflexibiliteit", FLEXIBILITY),
-        (r"apparaatsuitgaven|apparaatuitgaven", APPARAAT),
-        (r"budgettaire gevolgen van beleid", BUDGET),
-        (r"begrotingsstaat", BEGROTINGSSTAAT),
-        (r"verdiepingsbijlage", VERDIEPINGSBIJLAGE),
-        (r"beleidsprestatie|kengetal|prestatie-?indicator|doelstelling", BELEIDSPRESTATIES),
-    )
+# The words of a (lowered) caption that name its kind, kinds in order of preference. Plain words
+# and `in`: a regex alternation of them searched a line 20x slower (sre tries every word at
+# every character; 40 generated pages: caption_kind's searches were ~10% of find_tables).
+_CAPTION_KIND_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("budgetflexibiliteit",), FLEXIBILITY),
+    (("apparaatsuitgaven", "apparaatuitgaven"), APPARAAT),
+    (("budgettaire gevolgen van beleid",), BUDGET),
+    (("begrotingsstaat",), BEGROTINGSSTAAT),
+    (("verdiepingsbijlage",), VERDIEPINGSBIJLAGE),
+    (("beleidsprestatie", "kengetal", "prestatie-indicator", "prestatieindicator", "doelstelling"), BELEIDSPRESTATIES),
 )
-# Any of the words above, in one search: most cells name no table kind at all.
-_ANY_CAPTION_KIND_RE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CAPTION_KIND_PATTERNS))
+_ANY_CAPTION_KIND_WORD = tuple(word for words, _kind in _CAPTION_KIND_WORDS for word in words)
 _OTHER_CAPTION_RE = re.compile(r"^(?:[a-z]\d?\.?\s+)?tabel\b")
 _TABLE_NUMBER_RE = re.compile(r"\bTabel\s+([A-Z]?\d+(?:\.\d+)?[a-z]?)")
 # A label glued to a run of numbers ("Verplichtingen0000000", "...onvoorzien2005200620072008",
@@ -146,11 +147,30 @@ class Footnote:
 
 @dataclass(slots=True)
 class _Cell:
+    """A caption cell: its text and line."""
+
     text: str
     line: int
-    is_gap: bool = False
-    pipe_rows: list[tuple[int, list[str]]] | None = None  # a whole pipe block
-    pipe_header: tuple[int, list[str]] | None = None
+
+
+@dataclass(slots=True)
+class _PipeBlock:
+    """A markdown pipe table: its header row and its rows, each (line number, cells)."""
+
+    header: tuple[int, list[str]]
+    rows: list[tuple[int, list[str]]]
+
+
+@dataclass(slots=True)
+class _Cells:
+    """The cells of a page as parallel lists, one object per page rather than one per cell (~600
+    per generated page): the non-empty lines, a run of whitespace-only lines as one gap (its first
+    line), a pipe table as one block (its header line)."""
+
+    texts: list[str]
+    lines: list[int]
+    gaps: set[int]  # indices of the gaps
+    pipes: dict[int, _PipeBlock]  # index -> the pipe table at that index
 
 
 def normalise_text(text: str) -> str:
@@ -165,23 +185,32 @@ def _split_pipe(line: str) -> list[str]:
     return [p for p in parts]
 
 
-def _cells(lines: list[str], has_pipes: bool = True) -> list[_Cell]:
-    """The cells of a page: non-empty lines, a run of whitespace-only lines as one gap, a pipe
-    table as one block. `has_pipes=False` (no '|' on the page) skips the pipe-table test."""
+def _cells(lines: list[str], has_pipes: bool = True) -> _Cells:
+    """The cells of a page. `has_pipes=False` (no '|' on the page) skips the pipe-table test."""
     # `line.isspace()` is `clean(line) == ""` for a non-empty line: no-break spaces are whitespace.
-    cells: list[_Cell] = []
-    append = cells.append
+    if has_pipes:
+        return _cells_with_pipes(lines)
+    # Without pipe tables, in C loops (filter, compress, map) but over the gaps.
+    texts = list(filter(None, lines))
+    numbers = list(itertools.compress(itertools.count(1), lines))
+    gaps = list(itertools.compress(itertools.count(), map(str.isspace, texts)))
+    repeated = [k for previous, k in zip(gaps, gaps[1:]) if k == previous + 1]
+    if repeated:  # a run of gap lines (empty lines between them) is one gap: keep the first
+        keep = [True] * len(texts)
+        for k in repeated:
+            keep[k] = False
+        texts = list(itertools.compress(texts, keep))
+        numbers = list(itertools.compress(numbers, keep))
+        gaps = itertools.compress(itertools.count(), map(str.isspace, texts))
+    return _Cells(texts, numbers, set(gaps), {})
+
+
+def _cells_with_pipes(lines: list[str]) -> _Cells:
+    texts: list[str] = []
+    numbers: list[int] = []
+    gaps: set[int] = set()
+    pipes: dict[int, _PipeBlock] = {}
     last_is_gap = False
-    if not has_pipes:
-        for number, line in filter(_has_text, enumerate(lines, start=1)):
-            if line.isspace():
-                if not last_is_gap:
-                    append(_Cell(line, number, True))
-                    last_is_gap = True
-            else:
-                append(_Cell(line, number))
-                last_is_gap = False
-        return cells
     i = 0
     n = len(lines)
     while i < n:
@@ -191,7 +220,9 @@ def _cells(lines: list[str], has_pipes: bool = True) -> list[_Cell]:
             continue
         if line.isspace():
             if not last_is_gap:
-                append(_Cell(line, i, True))
+                gaps.add(len(texts))
+                texts.append(line)
+                numbers.append(i)
                 last_is_gap = True
             continue
         last_is_gap = False
@@ -202,14 +233,14 @@ def _cells(lines: list[str], has_pipes: bool = True) -> list[_Cell]:
             while j < n and "|" in lines[j]:
                 rows.append((j + 1, _split_pipe(lines[j])))
                 j += 1
-            append(_Cell(line, i, pipe_rows=rows, pipe_header=header))
+            pipes[len(texts)] = _PipeBlock(header, rows)
+            texts.append(line)
+            numbers.append(i)
             i = j
             continue
-        append(_Cell(line, i))
-    return cells
-
-
-_has_text = operator.itemgetter(1)  # (number, line) -> line: empty lines are falsy
+        texts.append(line)
+        numbers.append(i)
+    return _Cells(texts, numbers, gaps, pipes)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -251,18 +282,26 @@ def caption_kind(text: str) -> str | None:
     if len(cleaned) > 250:
         return None  # (lowering never shortens a text: the test below would say the same)
     lowered = cleaned.lower()
-    if not _ANY_CAPTION_KIND_RE.search(lowered) and not _OTHER_CAPTION_RE.match(lowered):
+    if not _names_a_kind(lowered) and not ("tabel" in lowered and _OTHER_CAPTION_RE.match(lowered)):
         return None  # names no table kind (the checks below would all fail); most prose is spared is_prose
     if len(lowered) > 250 or is_prose(text) and not lowered.startswith("tabel"):
         return None
     if _RUN_TOGETHER_RE.search(lowered):
         return None  # "Apparaatsuitgaven5.41410.092...": a row of a run-together table
-    for pattern, kind in _CAPTION_KIND_PATTERNS:
-        if pattern.search(lowered):
-            return kind
+    for words, kind in _CAPTION_KIND_WORDS:
+        for word in words:
+            if word in lowered:
+                return kind
     if _OTHER_CAPTION_RE.match(lowered):
         return OTHER
     return None
+
+
+def _names_a_kind(lowered: str) -> bool:
+    for word in _ANY_CAPTION_KIND_WORD:
+        if word in lowered:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -274,6 +313,30 @@ def unit_of(text: str) -> str | None:
         return None
     unit = match.group("unit").lower()
     return "x € 1 mln" if "m" in unit else "x € 1.000"
+
+
+# A prose line opens no table, but each test that says so misses its cache on it (prose rarely
+# repeats; 400 generated pages: find_tables 0.88 -> 0.69 CPU-s). A line longer than any caption
+# can only open a table by a unit or a measure label, which _may_open_long tells in C calls.
+_LONGEST_CAPTION = 250  # caption_kind: None for a longer text (clean's length is `len(text.strip())`)
+# A measure label opens measure_of's and _GLUED_MEASURE_RE's texts after clean, which only folds
+# no-break spaces (whitespace to `\s` too) and strips whitespace.
+_MEASURE_START_RE = re.compile(r"\s*(?:totaal\s+|totale\s+)?(?:verplichtingen|uitgaven|ontvangsten)", re.IGNORECASE)
+
+
+def _may_open_long(text: str) -> bool:
+    """False when a text is none of a caption, a unit and a measure label (or a row glued to
+    one): caption_kind, unit_of, labels.measure_of and _GLUED_MEASURE_RE would all fail."""
+    if len(text.strip()) <= _LONGEST_CAPTION or _MEASURE_START_RE.match(text):
+        return True
+    # unit_of's patterns need an 'x' (or 'X', '×', as IGNORECASE reads it) before the currency,
+    # and its own first test the currency; lowering a prose line is the slow part (~3 us).
+    return ("x" in text or "X" in text or "\u00d7" in text) and ("\u20ac" in text or "eur" in text.lower())
+
+
+# `_is_stray_number` reads a number (or a decimal comma) only in a cleaned text that starts with a
+# digit or a minus sign: a necessary condition that spares prose lines its cache.
+_NUMBER_START_RE = re.compile(rf"\s*[{MINUS_SIGNS}\d]")
 
 
 def classify(text: str, line: int) -> Token:
@@ -311,58 +374,74 @@ def find_tables(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
     """All table regions of a page, and the lines of numbers found outside any table."""
     text = normalise_text(text)
     cells = _cells(text.split("\n"), "|" in text)
+    texts, gaps, pipes = cells.texts, cells.gaps, cells.pipes
+    n = len(texts)
     tables: list[RawTable] = []
-    used: set[int] = set()
+    # The cells taken by tables and their captions, as (start, end) ranges: each starts at or
+    # after the end of the one before (the loop only moves forward), so every cell from the last
+    # end on is free.
+    taken: list[tuple[int, int]] = []
     i = 0
-    while i < len(cells):
-        cell = cells[i]
-        if cell.pipe_rows is not None:
+    while i < n:
+        if i in pipes:
             caption, caption_line, kind = _caption_before(cells, i)
-            tables.append(_pipe_table(len(tables) + 1, cell, caption, caption_line, kind))
-            used.add(i)
+            tables.append(_pipe_table(len(tables) + 1, pipes[i], caption, caption_line, kind))
+            taken.append((i, i + 1))
             i += 1
             continue
-        kind = None if cell.is_gap else caption_kind(cell.text) or (OTHER if unit_of(cell.text) else None)
+        if i in gaps:
+            i += 1
+            continue
+        text = texts[i]
+        if len(text) > _LONGEST_CAPTION and not _may_open_long(text):
+            i += 1  # a prose line: spared the tests below, and their caches (see _may_open_long)
+            continue
+        kind = caption_kind(text) or (OTHER if unit_of(text) else None)
         if kind is not None:
             start = i
-            captions = [cell]
+            captions = [_Cell(text, cells.lines[i])]
             j = i + 1
-            while j < len(cells) and (cells[j].is_gap or (cells[j].pipe_rows is None and (caption_kind(cells[j].text) or unit_of(cells[j].text)))):
-                if not cells[j].is_gap:
-                    captions.append(cells[j])
+            while j < n and (j in gaps or (j not in pipes and (caption_kind(texts[j]) or unit_of(texts[j])))):
+                if j not in gaps:
+                    captions.append(_Cell(texts[j], cells.lines[j]))
                 j += 1
-            if j < len(cells) and cells[j].pipe_rows is not None:
+            if j in pipes:
                 i = j  # the caption of a pipe table: handled with the block
                 continue
             end, tokens = _read_body(cells, j)
             table = _cell_table(len(tables) + 1, captions, tokens)
             if table is not None:
                 tables.append(table)
-                used.update(range(start, end))
+                taken.append((start, end))
                 i = end
                 continue
-            used.update(range(start, j))
+            taken.append((start, j))
             i = j
             continue
-        if not cell.is_gap and (labels.measure_of(cell.text) or _GLUED_MEASURE_RE.match(clean(cell.text))) and i not in used:
-            # A table without a caption: headings run back to the last prose or boilerplate line.
+        if labels.measure_of(text) or _GLUED_MEASURE_RE.match(clean(text)):
+            # A table without a caption: headings run back to the last prose or boilerplate line
+            # (or to the last cell taken).
             start = i
-            while start > 0 and not _is_boundary(cells[start - 1]) and (start - 1) not in used:
+            free_from = taken[-1][1] if taken else 0
+            while start > free_from and not _is_boundary(cells, start - 1):
                 start -= 1
             end, tokens = _read_body(cells, i)
-            tokens[:0] = [classify(c.text, c.line) for c in cells[start:i]]  # the headings before
+            tokens[:0] = [classify(texts[k], cells.lines[k]) for k in range(start, i)]  # the headings before
             table = _cell_table(len(tables) + 1, [], tokens)
             if table is not None:
                 tables.append(table)
-                used.update(range(start, end))
+                taken.append((start, end))
                 i = end
                 continue
         i += 1
-    outside = sorted(set(range(len(cells))) - used)  # (most cells are in a table)
+    # The cells outside every table (between the ranges taken), and among them the numbers. Only a
+    # text that starts as a number (or a minus sign) can be one: most prose is spared the test.
+    free_starts = [0] + [end for _start, end in taken]
+    free_ends = [start for start, _end in taken] + [n]
     stray_numbers = [
-        (c.line, c.text)
-        for c in map(cells.__getitem__, outside)
-        if not c.is_gap and c.pipe_rows is None and _is_stray_number(c.text)
+        (cells.lines[k], texts[k])
+        for k in itertools.chain.from_iterable(map(range, free_starts, free_ends))
+        if _NUMBER_START_RE.match(texts[k]) and k not in gaps and k not in pipes and _is_stray_number(texts[k])
     ]
     tables.sort(key=lambda t: t.first_line)
     stray_numbers = _keep_numbers_after_tables(tables, stray_numbers)
@@ -397,10 +476,10 @@ def _is_stray_number(text: str) -> bool:
     return value.status == "number" and not _YEAR_RE.match(stripped)
 
 
-def _is_boundary(cell: _Cell) -> bool:
-    if cell.is_gap:
+def _is_boundary(cells: _Cells, index: int) -> bool:
+    if index in cells.gaps:
         return False
-    return cell.pipe_rows is not None or _is_boundary_text(cell.text)
+    return index in cells.pipes or _is_boundary_text(cells.texts[index])
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -414,23 +493,23 @@ def _is_boundary_text(text: str) -> bool:
     return caption_kind(text) is not None and labels.canonical_instrument(text) is None
 
 
-def _read_body(cells: list[_Cell], start: int) -> tuple[int, list[Token]]:
+def _read_body(cells: _Cells, start: int) -> tuple[int, list[Token]]:
     """The body from `start` to the next boundary (prose, boilerplate, a caption or a pipe
     table): where it ends, and its cells classified."""
+    stop = min((k for k in cells.pipes if k >= start), default=len(cells.texts))
     tokens: list[Token] = []
     append = tokens.append
-    for j in range(start, len(cells)):
-        cell = cells[j]
-        if cell.pipe_rows is not None:
-            return j, tokens
-        text = cell.text
+    for j, text, line in zip(range(start, stop), cells.texts[start:stop], cells.lines[start:stop]):
         kind, value = _kind_and_value(text)
         # A gap is no boundary; a value is never prose, boilerplate or a caption (see is_prose);
         # nor is the label after a code cell ("91.1", then "Apparaatsuitgaven Kerndepartement").
-        if kind != GAP and kind != VALUE and kind != DECIMAL and _is_boundary_text(text) and not _after_code(tokens):
+        if kind not in _NEVER_BOUNDARY and _is_boundary_text(text) and not _after_code(tokens):
             return j, tokens
-        append(Token(kind, text, cell.line, value))
-    return len(cells), tokens
+        append(Token(kind, text, line, value))
+    return stop, tokens
+
+
+_NEVER_BOUNDARY = frozenset((GAP, VALUE, DECIMAL))
 
 
 def _after_code(tokens: list[Token]) -> bool:
@@ -441,21 +520,22 @@ def _after_code(tokens: list[Token]) -> bool:
     return False
 
 
-def _caption_before(cells: list[_Cell], index: int) -> tuple[str | None, int | None, str | None]:
+def _caption_before(cells: _Cells, index: int) -> tuple[str | None, int | None, str | None]:
+    texts, gaps = cells.texts, cells.gaps
     j = index - 1
-    while j >= 0 and cells[j].is_gap:
+    while j >= 0 and j in gaps:
         j -= 1
-    if j >= 0 and cells[j].pipe_rows is None:
-        text = cells[j].text
+    if j >= 0 and j not in cells.pipes:
+        text = texts[j]
         if unit_of(text) and not caption_kind(text):
             k = j - 1
-            while k >= 0 and cells[k].is_gap:
+            while k >= 0 and k in gaps:
                 k -= 1
-            if k >= 0 and caption_kind(cells[k].text):
-                return clean(cells[k].text) + " " + clean(text), cells[k].line, caption_kind(cells[k].text)
+            if k >= 0 and caption_kind(texts[k]):
+                return clean(texts[k]) + " " + clean(text), cells.lines[k], caption_kind(texts[k])
         kind = caption_kind(text)
         if kind:
-            return clean(text), cells[j].line, kind
+            return clean(text), cells.lines[j], kind
     return None, None, None
 
 
@@ -478,6 +558,9 @@ def _kind_from(captions: list[_Cell]) -> str | None:
     return OTHER if captions else None
 
 
+_TEXT = operator.itemgetter(0)
+
+
 def _cell_table(ordinal: int, captions: list[_Cell], tokens: list[Token]) -> RawTable | None:
     """A table from its caption cells and its body cells (classified), or None when they are
     not a table after all."""
@@ -486,10 +569,10 @@ def _cell_table(ordinal: int, captions: list[_Cell], tokens: list[Token]) -> Raw
     unit = next((unit_of(c.text) for c in captions if unit_of(c.text)), None)
     if not captions and not tokens:
         return None
-    others = [t for t in tokens if t.kind != VALUE and t.kind != GAP]  # (one pass over the body)
+    others = [t for t in tokens if t.kind != VALUE and t.kind != GAP]
     label_texts = [t.text for t in others if t.kind == LABEL]
-    glued = any(_GLUED_MEASURE_RE.match(clean(text)) for text in label_texts)
-    has_measure = glued or any(labels.measure_of(text) for text in label_texts)
+    glued = any(map(_GLUED_MEASURE_RE.match, map(clean, label_texts)))
+    has_measure = glued or any(map(labels.measure_of, label_texts))
     has_numbers = any(t.kind in (VALUE, DECIMAL, PERCENT) for t in tokens)
     if kind is None and not (has_numbers or glued):
         return None  # a prose heading such as "Ontvangsten" without a caption: not a table
@@ -509,16 +592,18 @@ def _cell_table(ordinal: int, captions: list[_Cell], tokens: list[Token]) -> Raw
         last_line=(tokens or captions)[-1].line,
         unit=unit,
     )
-    # Run together: a total row glued to its cells, or glued cells and no value cell anywhere
-    # (a label such as "Verbreding A27" among ordinary value cells is just a label).
-    loose_values = any(t.kind in (VALUE, DECIMAL) and not _YEAR_RE.match(clean(t.text)) for t in tokens)
     # Captions, then body cells but gaps and values (a value has no letter before its digits:
     # it never looks run together).
-    suspects = [(c.text, c.line) for c in captions if not c.is_gap]
+    suspects = [(c.text, c.line) for c in captions]
     suspects += [(t.text, t.line) for t in others]
-    for text, line in suspects:
-        if not _looks_run_together(text) or caption_kind(text):
+    loose_values = None
+    for text, line in itertools.compress(suspects, map(_looks_run_together, map(_TEXT, suspects))):
+        if caption_kind(text):
             continue
+        # Run together: a total row glued to its cells, or glued cells and no value cell anywhere
+        # (a label such as "Verbreding A27" among ordinary value cells is just a label).
+        if loose_values is None:
+            loose_values = any(t.kind in (VALUE, DECIMAL) and not _YEAR_RE.match(clean(t.text)) for t in tokens)
         if not loose_values or _GLUED_MEASURE_RE.match(clean(text)) or labels.measure_of(clean(text).split()[0]):
             table.shape = RUN_TOGETHER
             table.problem = (
@@ -632,10 +717,9 @@ def _first_labelled_row(tokens: list[Token]) -> int | None:
     return None
 
 
-def _pipe_table(ordinal: int, block: _Cell, caption: str | None, caption_line: int | None, kind: str | None) -> RawTable:
-    assert block.pipe_rows is not None and block.pipe_header is not None
-    header_line, header_cells = block.pipe_header
-    body_rows = block.pipe_rows
+def _pipe_table(ordinal: int, block: _PipeBlock, caption: str | None, caption_line: int | None, kind: str | None) -> RawTable:
+    header_line, header_cells = block.header
+    body_rows = block.rows
     # A heading can take more than one printed row ('Realisatie' over its years, a 2SUPP
     # heading over its sub-headings): rows of heading cells only, before the first row label.
     header_rows = [(header_line, header_cells)]
@@ -653,7 +737,7 @@ def _pipe_table(ordinal: int, block: _Cell, caption: str | None, caption_line: i
     has_measure = any(t.kind == LABEL and labels.measure_of(t.text) for t in tokens)
     if kind is None or (kind == OTHER and has_measure):
         kind = BUDGET if has_measure else OTHER
-    last = block.pipe_rows[-1][0] if block.pipe_rows else header_line
+    last = block.rows[-1][0] if block.rows else header_line
     table = RawTable(
         ordinal=ordinal,
         kind=kind,
