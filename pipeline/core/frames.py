@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array as PackedInts  # (build._packed_columns: a column of ints, int64)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -173,12 +174,9 @@ def _object_array(pieces: list) -> np.ndarray:
     """One object array of a column's pieces (object arrays, or lists of values)."""
     if len(pieces) == 1 and isinstance(pieces[0], np.ndarray):
         return pieces[0]
-    array = np.empty(sum(len(piece) for piece in pieces), dtype=object)
-    start = 0
-    for piece in pieces:
-        array[start : start + len(piece)] = piece
-        start += len(piece)
-    return array
+    # (fromiter stores the values one by one; assigning a tuple to a slice first looks at every
+    # value for a shape and a dtype: 18 against 21-55 ns a value, most for columns of ints and None)
+    return np.fromiter(chain.from_iterable(pieces), dtype=object, count=sum(len(piece) for piece in pieces))
 
 
 def _infer(array: np.ndarray, text: bool = False) -> np.ndarray:
