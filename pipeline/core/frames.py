@@ -114,8 +114,10 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
     frames = {name: _frame(segments[name], name) for name in FRAME_MODELS}
     amounts = frames["fact_budget_amount"]
     # The budget phase is the column's, not the document's (pipeline.core.fdp).
-    phases = amounts["column_kind"].map(FDP_PHASE_BY_KIND).astype(object)
-    amounts["fdp_phase"] = phases.where(phases.notna(), None)
+    # Looked up once per distinct kind (an empty or unknown kind, and mutaties: None).
+    kinds, kind_values = pd.factorize(amounts["column_kind"])
+    phases = np.array([*(FDP_PHASE_BY_KIND.get(kind) for kind in kind_values), None], dtype=object)
+    amounts["fdp_phase"] = phases[kinds]
     return frames
 
 
