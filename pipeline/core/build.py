@@ -27,7 +27,7 @@ from pipeline.core import tables as tables_module
 from pipeline.core.documents import MANIFEST, Unreadable, fingerprint, resolve_identity
 from pipeline.core.explanations import explain_page
 from pipeline.core.metadata import ManifestRow, PageIdentity, stable_id
-from pipeline.core.parse import PageResult, parse_page
+from pipeline.core.parse import AMOUNT_COLUMNS, CELL_COLUMNS, PageResult, parse_page
 
 # The frames' half of this module (see above): names -> pipeline.core.frames, loaded when asked for.
 _FRAME_NAMES = frozenset({"to_frames", "validate_frames", "ValidationOutcome", "FRAME_MODELS", "PER_TABLE_FRAMES"})
@@ -341,6 +341,8 @@ RESULT_PARTS = (
     ("paper_citations", "parliamentary_paper_citation"),
 )
 RESULT_INDEX = {attribute: index for index, (attribute, _name) in enumerate(RESULT_PARTS)}
+# The parts a PageResult keeps as row tuples (parse.RowsAsRecords): their rows' attribute and columns.
+ROW_PARTS = {"cells": ("cell_rows", CELL_COLUMNS), "amounts": ("amount_rows", AMOUNT_COLUMNS)}
 _MISSING = float("nan")  # what DataFrame.from_records puts where a record lacks a column
 
 
@@ -383,6 +385,11 @@ def _packed_columns(records: list[dict], keys: tuple[str, ...]) -> list:
         columns = [tuple([record[keys[0]] for record in records])]
     else:
         columns = list(zip(*map(operator.itemgetter(*keys), records)))
+    return _packed(columns)
+
+
+def _packed(columns: list[tuple]) -> list:
+    """The columns with each column of Python ints as an array of int64 (see _packed_columns)."""
     for index, values in enumerate(columns):
         # (The first value's type spares the scan of most other columns. A bool's type is not int:
         # flags stay objects, as in pandas.)
@@ -419,11 +426,15 @@ class _Block:
         parts = []
         spans: list[list[tuple[int, int]]] = [[] for _ in results]
         for attribute, _name in RESULT_PARTS:
-            records: list[dict] = []
+            rows_attribute, columns = ROW_PARTS.get(attribute, (attribute, None))
+            records: list = []
             for index, result in enumerate(results):
                 start = len(records)
-                records.extend(getattr(result, attribute))
+                records.extend(getattr(result, rows_attribute))
                 spans[index].append((start, len(records)))
+            if columns is not None:  # rows of one shape: transposed at once
+                parts.append((columns, _packed(list(zip(*records)))) if records else ((), []))
+                continue
             keys = tuple(records[0]) if records else ()
             if all(map(keys.__eq__, map(tuple, records))):
                 parts.append((keys, _packed_columns(records, keys)))

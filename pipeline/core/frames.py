@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array as PackedInts  # (build._packed_columns: a column of ints, int64)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -113,8 +114,10 @@ def to_frames(pages: list[ParsedPage], loaded_at: datetime | None = None) -> dic
     frames = {name: _frame(segments[name], name) for name in FRAME_MODELS}
     amounts = frames["fact_budget_amount"]
     # The budget phase is the column's, not the document's (pipeline.core.fdp).
-    phases = amounts["column_kind"].map(FDP_PHASE_BY_KIND).astype(object)
-    amounts["fdp_phase"] = phases.where(phases.notna(), None)
+    # Looked up once per distinct kind (an empty or unknown kind, and mutaties: None).
+    kinds, kind_values = pd.factorize(amounts["column_kind"])
+    phases = np.array([*(FDP_PHASE_BY_KIND.get(kind) for kind in kind_values), None], dtype=object)
+    amounts["fdp_phase"] = phases[kinds]
     return frames
 
 
@@ -173,12 +176,9 @@ def _object_array(pieces: list) -> np.ndarray:
     """One object array of a column's pieces (object arrays, or lists of values)."""
     if len(pieces) == 1 and isinstance(pieces[0], np.ndarray):
         return pieces[0]
-    array = np.empty(sum(len(piece) for piece in pieces), dtype=object)
-    start = 0
-    for piece in pieces:
-        array[start : start + len(piece)] = piece
-        start += len(piece)
-    return array
+    # (fromiter stores the values one by one; assigning a tuple to a slice first looks at every
+    # value for a shape and a dtype: 18 against 21-55 ns a value, most for columns of ints and None)
+    return np.fromiter(chain.from_iterable(pieces), dtype=object, count=sum(len(piece) for piece in pieces))
 
 
 def _infer(array: np.ndarray, text: bool = False) -> np.ndarray:

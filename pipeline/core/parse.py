@@ -54,13 +54,51 @@ FLEX_CATEGORIES = {
 }
 
 
-@dataclass(slots=True)
+# The records of the two largest parts, cells and amounts (nine in ten records of a page), are
+# kept as tuples in these columns' order while the page is parsed, and taken apart column-wise by
+# `build._Block.of`: a tuple is built in one step, where a record was a dict copied and filled
+# key by key, and then taken apart key by key again (callgrind: see the commit).
+CELL_COLUMNS = ("table_id", "document_id", "cell_order", "row_number", "column_position", "cell_role", "raw_text", "source_line")
+AMOUNT_COLUMNS = (
+    "document_id", "table_id", "table_kind", "line_id", "measure", "printed_label", "row_number", "column_position",
+    "column_label", "column_kind", "fiscal_year", "amount_thousand_eur", "raw_value", "value_status", "footnote_marker", "source_line",
+)
+_CELL_TABLE_ID = CELL_COLUMNS.index("table_id")
+_AMOUNT_TABLE_ID = AMOUNT_COLUMNS.index("table_id")
+
+
+class RowsAsRecords:
+    """A PageResult part kept as row tuples (in `columns` order, in the attribute `rows_attribute`)
+    and read as records, like the other parts: a list of dicts, made afresh on every read (so the
+    parse appends to the rows, never to the list read). Set from records with exactly these keys."""
+
+    def __init__(self, columns: tuple[str, ...], rows_attribute: str) -> None:
+        self.columns = columns
+        self.rows_attribute = rows_attribute
+
+    def __get__(self, result: PageResult | None, owner: type | None = None) -> list[dict] | tuple:
+        if result is None:
+            return ()  # the dataclass field's default: no records
+        columns = self.columns
+        return [dict(zip(columns, row)) for row in getattr(result, self.rows_attribute)]
+
+    def __set__(self, result: PageResult, records: list[dict] | tuple) -> None:
+        for record in records:
+            if tuple(record) != self.columns:
+                raise ValueError(f"a record of {self.rows_attribute} has the keys {tuple(record)}, not {self.columns}")
+        setattr(result, self.rows_attribute, [tuple(record.values()) for record in records])
+
+
+@dataclass
 class PageResult:
+    """What the parse of a page produced: per part, its records (lists of dicts). `cells` and
+    `amounts` are kept as row tuples (`cell_rows`, `amount_rows`; see RowsAsRecords)."""
+
     tables: list[dict] = field(default_factory=list)
-    cells: list[dict] = field(default_factory=list)
+    cells: list[dict] = RowsAsRecords(CELL_COLUMNS, "cell_rows")  # type: ignore[assignment]
     footnotes: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
-    amounts: list[dict] = field(default_factory=list)
+    amounts: list[dict] = RowsAsRecords(AMOUNT_COLUMNS, "amount_rows")  # type: ignore[assignment]
     flexibility: list[dict] = field(default_factory=list)
     identities: list[dict] = field(default_factory=list)
     rejections: list[dict] = field(default_factory=list)
@@ -147,10 +185,10 @@ def parse_page(text: str, page: PageIdentity, found: tuple[list[RawTable], list[
             # Keep whatever was emitted before the rejection out of the facts.
             result.lines = [r for r in result.lines if r["table_id"] != table_id]
             result.footnotes = [r for r in result.footnotes if r["table_id"] != table_id]
-            result.amounts = [r for r in result.amounts if r["table_id"] != table_id]
+            result.amount_rows = [r for r in result.amount_rows if r[_AMOUNT_TABLE_ID] != table_id]
             result.flexibility = [r for r in result.flexibility if r["table_id"] != table_id]
             result.identities = [r for r in result.identities if r["table_id"] != table_id]
-            if not any(c["table_id"] == table_id for c in result.cells):
+            if not any(c[_CELL_TABLE_ID] == table_id for c in result.cell_rows):
                 _cells_only(table, table_id, page, result)
             result.rejections.append(
                 {
@@ -192,31 +230,23 @@ def _cells_only(table: RawTable, table_id: str, page: PageIdentity, result: Page
     order = 0
     for heading in table.headings:
         order += 1
-        result.cells.append(_cell(table_id, page, order, None, None, "heading", heading.text, heading.source_line))
+        result.cell_rows.append(_cell(table_id, page, order, None, None, "heading", heading.text, heading.source_line))
     for tok in table.corner:
         order += 1
-        result.cells.append(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
+        result.cell_rows.append(_cell(table_id, page, order, None, None, "corner", tok.text, tok.line))
     for tok in table.body:
         if tok.kind == GAP:
             continue
         order += 1
-        result.cells.append(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
+        result.cell_rows.append(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
     for tok in (tok for footnote in table.footnotes for tok in footnote.cells):
         order += 1
-        result.cells.append(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
+        result.cell_rows.append(_cell(table_id, page, order, None, None, "footnote", tok.text, tok.line))
 
 
-def _cell(table_id: str, page: PageIdentity, order: int | None, row: int | None, column: int | None, role: str, raw: str | None, line: int | None) -> dict:
-    return {
-        "table_id": table_id,
-        "document_id": page.document_id,
-        "cell_order": order,
-        "row_number": row,
-        "column_position": column,
-        "cell_role": role,
-        "raw_text": raw,
-        "source_line": line,
-    }
+def _cell(table_id: str, page: PageIdentity, order: int | None, row: int | None, column: int | None, role: str, raw: str | None, line: int | None) -> tuple:
+    """A cell's row, in CELL_COLUMNS order."""
+    return (table_id, page.document_id, order, row, column, role, raw, line)
 
 
 def _n_columns(table: RawTable, rows: list[Row]) -> int:
@@ -394,9 +424,9 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
     keys = line_keys(nodes, chapter=page.chapter, article_code=page.article_code)
     document_id = page.document_id
     table_kind = table.kind
-    add_cell = result.cells.append
+    add_cell = result.cell_rows.append
     add_line = result.lines.append
-    add_amount = result.amounts.append
+    add_amount = result.amount_rows.append
     clean = fold_and_strip  # labels.clean without its cache: value cells are seldom read twice
     order = 0
     for heading_col in columns:
@@ -412,31 +442,7 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
         result.footnotes.append(
             {"document_id": document_id, "table_id": table_id, "marker": footnote.marker, "footnote_text": footnote.text, "source_line": footnote.line}
         )
-    # A value cell and an amount per column and row: each a copy of its column's record with the
-    # row's and the cell's fields filled in. A dict copied from one with the same keys is filled
-    # several times faster than a dict display of 16 keys is built, and keeps the key order.
-    column_records = []
-    for col in columns:
-        cell_record = _cell(table_id, page, None, None, col.position, "value", None, None)
-        amount_record = {
-            "document_id": document_id,
-            "table_id": table_id,
-            "table_kind": table_kind,
-            "line_id": None,
-            "measure": None,
-            "printed_label": None,
-            "row_number": None,
-            "column_position": col.position,
-            "column_label": col.label,
-            "column_kind": col.kind,
-            "fiscal_year": col.fiscal_year,
-            "amount_thousand_eur": None,
-            "raw_value": None,
-            "value_status": None,
-            "footnote_marker": None,
-            "source_line": None,
-        }
-        column_records.append((cell_record.copy, amount_record.copy))
+    column_fields = [(col.position, col.label, col.kind, col.fiscal_year) for col in columns]
     prefixes_kept: set[int] = set()
     for number, node in enumerate(nodes, start=1):
         key = keys[node.row.index]
@@ -478,29 +484,19 @@ def _emit_budget(nodes: list[Node], columns: list[Column], table: RawTable, tabl
                 "source_line": row_line,
             }
         )
-        for (new_cell, new_amount), cell in zip(column_records, node.cells):
+        # A value cell (CELL_COLUMNS) and an amount (AMOUNT_COLUMNS) per column of the row.
+        for (position, column_label, column_kind, fiscal_year), cell in zip(column_fields, node.cells):
             value = cell.value
             raw = value.raw
             cell_line = cell.line
             if cell_line is not None:
                 order += 1
-                value_record = new_cell()
-                value_record["cell_order"] = order
-                value_record["row_number"] = number
-                value_record["raw_text"] = raw
-                value_record["source_line"] = cell_line
-                add_cell(value_record)
-            amount = new_amount()
-            amount["line_id"] = line_id
-            amount["measure"] = measure
-            amount["printed_label"] = printed_label
-            amount["row_number"] = number
-            amount["amount_thousand_eur"] = value.amount
-            amount["raw_value"] = clean(raw)
-            amount["value_status"] = value.status
-            amount["footnote_marker"] = value.footnote_marker
-            amount["source_line"] = cell_line if cell_line is not None else row_line
-            add_amount(amount)
+                add_cell((table_id, document_id, order, number, position, "value", raw, cell_line))
+            add_amount((
+                document_id, table_id, table_kind, line_id, measure, printed_label, number, position,
+                column_label, column_kind, fiscal_year, value.amount, clean(raw), value.status, value.footnote_marker,
+                cell_line if cell_line is not None else row_line,
+            ))
         for tok in row.kept_cells:  # percentages or unlabelled zeros after this row: cells only
             order += 1
             add_cell(_cell(table_id, page, order, None, None, tok.kind, tok.text, tok.line))
@@ -513,7 +509,7 @@ def _flexibility_table(table: RawTable, table_id: str, page: PageIdentity, recor
     order = 0
     for heading in table.headings:
         order += 1
-        result.cells.append(_cell(table_id, page, order, None, None, "heading", heading.text, heading.source_line))
+        result.cell_rows.append(_cell(table_id, page, order, None, None, "heading", heading.text, heading.source_line))
     shares: dict[int, list[tuple[str, float, int]]] = {int(y.text): [] for y in years}
     category: tuple[str, int] | None = None
     values: list = []
@@ -539,11 +535,11 @@ def _flexibility_table(table: RawTable, table_id: str, page: PageIdentity, recor
     for label, line, cells in rows:
         number += 1
         order += 1
-        result.cells.append(_cell(table_id, page, order, number, None, "label", label, line))
+        result.cell_rows.append(_cell(table_id, page, order, number, None, "label", label, line))
         percents = [c for c in cells if c.kind == PERCENT]
         for position, c in enumerate(cells, start=1):
             order += 1
-            result.cells.append(_cell(table_id, page, order, number, position, "value", c.text, c.line))
+            result.cell_rows.append(_cell(table_id, page, order, number, position, "value", c.text, c.line))
         if not percents:
             continue  # an amount row (e.g. the total budget): kept as cells
         if len(percents) != len(years):

@@ -151,8 +151,24 @@ class FactBudgetAmount(pa.DataFrameModel):
 
     @pa.dataframe_check(error="fdp_phase follows from column_kind (pipeline.core.fdp)")
     def fdp_phase_matches_kind(cls, df: pd.DataFrame) -> pd.Series:
-        expected = df["column_kind"].map(FDP_PHASE_BY_KIND)
-        return (df["fdp_phase"] == expected) | (df["fdp_phase"].isna() & expected.isna())
+        # Each row's fdp_phase equals the phase of its column_kind, or both are empty: decided once
+        # per distinct pair of the two, not by comparing objects row by row (1,000 generated
+        # pages: 61 -> ~20 ms).
+        kinds, kind_values = pd.factorize(df["column_kind"])
+        phases, phase_values = pd.factorize(df["fdp_phase"])
+        # Row and column -1 (the last): an empty kind or phase.
+        decided = np.array(
+            [[_phase_matches(kind, phase) for phase in [*phase_values, None]] for kind in [*kind_values, None]], dtype=bool
+        )
+        return pd.Series(decided[kinds, phases], index=df.index)
+
+
+def _phase_matches(kind: object, phase: object) -> bool:
+    """Whether `phase` (None: empty) is the phase of the column kind `kind` (None: empty)."""
+    expected = FDP_PHASE_BY_KIND.get(kind) if kind is not None else None
+    if phase is None or expected is None:
+        return phase is None and expected is None
+    return bool(phase == expected)
 
 
 class FactBudgetFlexibility(pa.DataFrameModel):
@@ -671,22 +687,29 @@ class _FastValidator:
             original = value = frame[name]
             # Python strings throughout, and no null where none is allowed: pandera's str coercion
             # would leave every value as it is, and its dtype check passes. Else: pandera's way.
-            if not (
+            strings = (
                 name in self.strings
                 and value.dtype == object
                 and infer_dtype(value.to_numpy(), skipna=column.nullable) == "string"
-            ):
+            )
+            if not strings:
                 if column.coerce and not _same_numbers(value.dtype, column.dtype):
                     # Coerced by the frame, then again by the column, as pandera does.
-                    value = column.dtype.try_coerce(column.dtype.try_coerce(value))
+                    first = _floats_to_nullable_ints(value, column.dtype)
+                    value = column.dtype.try_coerce(first if first is not None else column.dtype.try_coerce(value))
                 if not bool(np.all(column.dtype.check(self.engine.dtype(value.dtype), value))):
                     return None
-                if not column.nullable and value.hasnans:
-                    return None
+            # Whether the column holds a null, looked for once (an object column is scanned value by
+            # value) and only when asked: a column of strings that may hold none holds none.
+            has_nulls = False if strings and not column.nullable else None
+            if not column.nullable or column.checks:
+                has_nulls = value.hasnans if has_nulls is None else has_nulls
+            if not column.nullable and has_nulls:
+                return None
             if column.unique and not value.is_unique:
                 return None
             for check in column.checks:
-                if not _passes(check, value):
+                if not _passes(check, value, has_nulls):
                     return None
             if value is not original:
                 changed[name] = value
@@ -708,13 +731,34 @@ def _same_numbers(dtype, target) -> bool:
         return False
 
 
-def _passes(check, data) -> bool:
+def _floats_to_nullable_ints(value: pd.Series, target) -> pd.Series | None:
+    """`value.astype(target)` for a float64 column and pandas' Int64, made as pandas makes it
+    (NaN masked, 1 under the mask, every other value integral), or None: let pandas do it.
+    pandas finds the NaN by boxing every float (libmissing.is_numeric_na), ~0.5 us a value: half
+    of a batch's validation (the row numbers and column positions of the cells, the amounts)."""
+    if value.dtype != np.float64 or type(getattr(target, "type", None)) is not pd.Int64Dtype:
+        return None
+    floats = value.to_numpy()
+    missing = np.isnan(floats)
+    filled = floats.copy()
+    filled[missing] = 1
+    with np.errstate(invalid="ignore"):
+        ints = filled.astype(np.int64)
+    if not bool((ints == filled).all()):
+        return None  # a fraction, an infinity or an int64 overflow: pandas' error
+    return pd.Series(pd.arrays.IntegerArray(ints, missing), index=value.index, name=value.name)
+
+
+def _passes(check, data, has_nulls: bool | None = None) -> bool:
     """Whether pandera's `check` passes on `data` (a column or the frame): the check's own
     vectorised function on the non-null values (pandera leaves nulls out of a check that ignores
     them, and only ever adds passes for them). Anything but a plain boolean answer is put to
-    pandera's Check."""
+    pandera's Check. `has_nulls`: whether the column holds a null, when known."""
     if not check.element_wise and check.groupby is None:
-        values = data.dropna() if isinstance(data, pd.Series) and check.ignore_na and data.hasnans else data
+        if isinstance(data, pd.Series) and check.ignore_na and (data.hasnans if has_nulls is None else has_nulls):
+            values = data.dropna()
+        else:
+            values = data
         try:
             output = check._check_fn(values, **check._check_kwargs)
         except Exception:  # noqa: BLE001 - e.g. a built-in check pandera has not dispatched yet
