@@ -15,13 +15,11 @@ import os
 import re
 import shutil
 import uuid
-from functools import partial
 from pathlib import Path
 
 import duckdb
 
 from pipeline.report import REPORT_DIR
-from pipeline.store.connections import side_by_side
 from pipeline.store.ddl import quote
 from pipeline.store.increment import Scope, pages_digest
 from pipeline.store.open_data_csv import CSV_NAME, write_budgettaire_tabellen
@@ -262,28 +260,15 @@ def write_exports(
     index = {"made_from": pages_digest(con), "tables": {}}
     try:
         reusable = _reusable_partitions(con, previous, scope)
-        written: dict[str, dict[str, int]] = {}
-
-        def export_table(cursor: duckdb.DuckDBPyConnection, name: str) -> None:
+        for name in relations:
             if name in PARTITIONED:
                 entry = reusable["tables"][name] if reusable is not None else None
-                reuse = (previous, entry) if entry is not None and entry["columns"] == columns_of_relation(cursor, name) else None
-                written[name], index["tables"][name] = _write_partitioned(cursor, name, version, reuse)
+                reuse = (previous, entry) if entry is not None and entry["columns"] == columns_of_relation(con, name) else None
+                table_counts, index["tables"][name] = _write_partitioned(con, name, version, reuse)
+                counts.update(table_counts)
             else:
-                written[name] = {f"{name}.parquet": _copy_parquet(cursor, f"SELECT * FROM {name}", version / f"{name}.parquet")}
-
-        def export_csv(cursor: duckdb.DuckDBPyConnection) -> None:
-            written[CSV_NAME] = {CSV_NAME: write_budgettaire_tabellen(cursor, version / CSV_NAME, previous, scope)}
-
-        if scope is None:
-            # Side by side, the CSV (the longest) first: 10,000 pages, ~17 CPU-s in all.
-            side_by_side(con, {CSV_NAME: (export_csv, ()), **{name: (partial(export_table, name=name), ()) for name in relations}})
-        else:  # the partitions in scope are a temporary table of `con`
-            for name in relations:
-                export_table(con, name)
-            export_csv(con)
-        for name in [*relations, CSV_NAME]:
-            counts.update(written[name])
+                counts[f"{name}.parquet"] = _copy_parquet(con, f"SELECT * FROM {name}", version / f"{name}.parquet")
+        counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME, previous, scope)
         if previous is not None and (previous / REPORT_DIR).is_dir():
             # The report is made after the swap (pipeline.report), from this one: until then the
             # exports carry the previous one, and it renders again only the articles that changed.
