@@ -18,10 +18,11 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def create_table_sql(name: str, model, *, schema: str | None = None) -> str:
+def create_table_sql(name: str, model, *, schema: str | None = None, compressions: dict[str, str] | None = None) -> str:
+    """`compressions`: column -> compression, besides those the model names."""
     qualified = f"{schema}.{name}" if schema else name
     columns = []
-    compressions = column_compressions(model)
+    compressions = column_compressions(model) | (compressions or {})
     for column, (sql_type, _description, nullable) in column_descriptions(model).items():
         compression = f" USING COMPRESSION {compressions[column]}" if column in compressions else ""
         columns.append(f"    {column} {sql_type}{'' if nullable else ' NOT NULL'}{compression}")
