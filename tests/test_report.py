@@ -112,3 +112,19 @@ def test_the_processes_rendering_pages_start_without_pandas() -> None:
     probe = "import sys, pipeline.report; print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))"
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=SOURCES.parent)
     assert shown.stdout.strip() == "[]"
+
+
+def test_html_escape_in_sql_writes_what_python_html_escape_does() -> None:
+    import html
+
+    import duckdb
+
+    from pipeline.report import _sql
+
+    texts = ["", "plain text", "R&D", "<b>", "a > b", 'zei "ja"', "'s-Gravenhage", "&amp; al ge-escaped", "€ 1.000 & <x> \"'"]
+    con = duckdb.connect()
+    con.execute(_sql("html_escape"))
+    escaped = con.execute("SELECT list(html_escape(t) ORDER BY i) FROM (SELECT unnest($texts) AS t, unnest(range(len($texts))) AS i)",
+                          {"texts": texts}).fetchone()[0]
+    assert escaped == [html.escape(t) for t in texts]
+    assert con.execute("SELECT html_escape(NULL::VARCHAR)").fetchone()[0] is None
