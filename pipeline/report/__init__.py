@@ -72,15 +72,15 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[dict]:
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-def _page(title: str, body: list[str]) -> bytes:
+def _page(title: str, body: list[str | bytes]) -> bytes:
     """The page as UTF-8, its parts encoded one by one: joined as text, one part beyond Latin-1
     (a chart's €) made the whole page 2 bytes a character, copied and encoded again (10,000
-    pages: 2.3 -> 1.2 CPU-s to make and write them)."""
+    pages: 2.3 -> 1.2 CPU-s to make and write them). Parts given as bytes are UTF-8 already."""
     head = (
         "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\">"
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
     )
-    return b"".join([part.encode() for part in (head, *body, "</body></html>\n")])
+    return b"".join([part if isinstance(part, bytes) else part.encode() for part in (head, *body, "</body></html>\n")])
 
 
 def _article_file(chapter: str | None, article_code: str | None) -> str:
@@ -324,7 +324,7 @@ def _line_row_start(level: str) -> str:
     return f"<tr class=\"line level-{escape(level)}\"><td style=\"padding-left:{_INDENT_EM.get(level, 0.0) + 0.5:.1f}em\">"
 
 
-def _document_section(data: _Batch, document: dict) -> list[str]:
+def _document_section(data: _Batch, document: dict) -> list[str | bytes]:
     document_id = document["document_id"]
     body = [f"<h2 id=\"{escape(document_id)}\">{escape(document['phase'] or '?')} {document['budget_year'] or '?'}: "
             f"{escape(document['source_file'])}</h2>"]
@@ -354,15 +354,15 @@ def _document_section(data: _Batch, document: dict) -> list[str]:
                 f"<tr class=\"explanation\"><td colspan=\"{len(years) + 1}\" style=\"padding-left:{pad + 1.5:.1f}em\">"
                 f"<div class=\"path\">{section['heading_path_html']} "
                 f"<span class=\"method\">[{section['link_method_html']}{score}]</span></div>"
-                f"{section['text_html']}</td></tr>"
             )
+            body += [section["text_html"], "</td></tr>"]
     body.append("</table>")
     unlinked = [s for s in explanations if s["line_id"] is None and s["text_html"]]
     if unlinked:
         body.append("<h3>Toelichting zonder begrotingsregel</h3>")
         for section in unlinked:
-            body.append(f"<p><span class=\"path\">{section['heading_path_html']} ({section['unmatched_reason_html']})</span><br>"
-                        f"{section['text_html']}</p>")
+            body += [f"<p><span class=\"path\">{section['heading_path_html']} ({section['unmatched_reason_html']})</span><br>",
+                     section["text_html"], "</p>"]
     return body
 
 
