@@ -8,6 +8,7 @@ styles fetched from elsewhere: the charts are inline SVG (pipeline.report.charts
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -94,6 +95,7 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     directory.mkdir(parents=True, exist_ok=True)
     config = duckdb_config()
     con = duckdb.connect(str(warehouse), read_only=True, config=config)
+    stack = contextlib.ExitStack()
     try:
         documents = _rows(con, "documents")
         articles: dict[tuple, list[dict]] = {}
@@ -115,6 +117,9 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
             if not batches or sum(len(articles[k]) for k in batches[-1]) + len(articles[key]) > DOCUMENTS_PER_BATCH:
                 batches.append([])
             batches[-1].append(key)
+        workers = _workers(len(batches))
+        if workers is not None:
+            stack.enter_context(workers)
         numbered = [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]]
         con.execute(_sql("report_documents"), {"documents": [d for d, _ in numbered], "batches": [n for _, n in numbered]})
         con.execute(_sql("html_escape"))
@@ -132,27 +137,38 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
             con.close()
             jobs = [(scratch, number, str(directory), [(key, articles[key]) for key in batch], config)
                     for number, batch in enumerate(batches)]
-            report.pages += [Path(page) for pages in _map(_write_batch, jobs) for page in pages]
+            written = workers.map(_write_batch, *zip(*jobs)) if workers is not None else (_write_batch(*job) for job in jobs)
+            report.pages += [Path(page) for pages in written for page in pages]
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         report.rendered = len(keys)
     finally:
         con.close()
+        stack.close()
     report.summary_svg = directory / "summary.svg"
     report.summary_svg.write_text(summary or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
     report.index.write_bytes(_index_page(documents, summary))
     return report
 
 
-def _map(function, jobs: list) -> list:
-    """[function(*job) for job in jobs], in REPORT_WORKERS processes when there are several jobs."""
-    if len(jobs) < 2 or REPORT_WORKERS < 2:
-        return [function(*job) for job in jobs]
+def _workers(batches: int):
+    """REPORT_WORKERS processes to render `batches` batches (None: one batch, rendered in this
+    process), started now: each is up (python, duckdb imported) by the time the queries are done,
+    rather than after them (10,000 pages: ~0.5 s of the report's wall on a busy machine)."""
+    if batches < 2 or REPORT_WORKERS < 2:
+        return None
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=min(REPORT_WORKERS, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(function, *zip(*jobs)))
+    processes = min(REPORT_WORKERS, batches)
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+    for _ in range(processes):
+        pool.submit(_ready)
+    return pool
+
+
+def _ready() -> None:
+    """A process's first job: importing this module (and duckdb) before the batches come."""
 
 
 def _write_batch(scratch: str, batch: int, directory: str, articles: list[tuple[tuple, list[dict]]], config: dict) -> list[str]:
