@@ -36,7 +36,7 @@ FINGERPRINTS = ".article_fingerprints.json"
 DOCUMENTS_PER_BATCH = 500
 # The data sets of the pages, each read from the warehouse in one query for every batch (never
 # once per batch or article) and written to Parquet per batch: see _Batch.
-BATCH_DATA = ("vintages", "flexibility", "instruments", "lines", "line_figures", "explanations")
+BATCH_DATA = ("vintages", "flexibility", "instruments", "document_years", "lines", "line_figures", "explanations")
 # Processes rendering batches at once, after the warehouse's connection is closed (rendering is
 # single-threaded Python). 10,000 pages: while they render, the processes together peak below
 # the connection's DuckDB buffers (~470 vs ~570 MB PSS).
@@ -224,6 +224,7 @@ class _Batch:
     vintages: dict[tuple, list[dict]]
     flexibility: dict[tuple, list[dict]]
     instruments: dict[str, list[dict]]
+    years: dict[str, list[int]]  # document_id -> the fiscal years of its table of lines, in order
     lines: dict[str, list[tuple]]  # (document_id, line_id, level, label as HTML), in table order
     cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}
     explanations: dict[str, list[dict]]
@@ -258,6 +259,7 @@ class _Batch:
             vintages=grouped("vintages", "chapter", "article_code"),
             flexibility=grouped("flexibility", "chapter", "article_code"),
             instruments=grouped("instruments", "document_id"),
+            years=dict(cursor.fetchall()) if (cursor := rows("document_years")) else {},
             lines=lines,
             cells=cells,
             explanations=grouped("explanations", "document_id"),
@@ -357,7 +359,7 @@ def _document_section(data: _Batch, document: dict) -> list[str | bytes]:
             by_line.setdefault(section["line_id"], []).append(section)
     no_figures: dict[int, str] = {}
     cells_of = [data.cells.get((document_id, line_id), no_figures) for _, line_id, _, _ in lines]
-    years = sorted({year for cells in cells_of for year in cells})
+    years = data.years.get(document_id, [])
     empty = [_EMPTY_CELL] * len(years)  # cells.get(year, its default): map() without a comprehension
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
     for (_, line_id, level, label_html), cells in zip(lines, cells_of):
