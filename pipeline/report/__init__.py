@@ -138,15 +138,16 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
             jobs = [(scratch, number, str(directory), [(key, articles[key]) for key in batch], config)
                     for number, batch in enumerate(batches)]
             written = workers.map(_write_batch, *zip(*jobs)) if workers is not None else (_write_batch(*job) for job in jobs)
+            # The index and the summary chart while the processes render pages (this one waits on them).
+            report.summary_svg = directory / "summary.svg"
+            report.summary_svg.write_text(summary or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
+            report.index.write_bytes(_index_page(documents, summary))
             report.pages += [Path(page) for pages in written for page in pages]
         (directory / FINGERPRINTS).write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
         report.rendered = len(keys)
     finally:
         con.close()
         stack.close()
-    report.summary_svg = directory / "summary.svg"
-    report.summary_svg.write_text(summary or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8")
-    report.index.write_bytes(_index_page(documents, summary))
     return report
 
 
