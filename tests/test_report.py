@@ -107,6 +107,24 @@ def test_the_report_is_the_same_when_each_article_is_a_batch_rendered_by_worker_
         assert (tmp_path / "report" / name).read_bytes() == (report_dir / name).read_bytes(), name
 
 
+def test_the_report_is_the_same_when_the_figures_are_read_in_parts_of_a_few_lines(
+    report_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from pipeline import report
+
+    monkeypatch.setattr(report, "LINES_PER_PART", 7)
+    warehouse = report_dir.parent.parent / "budget.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert len(report._line_parts(con)) > 10
+    report.render(warehouse, tmp_path / "report")
+    built = sorted(page.name for page in report_dir.iterdir())
+    assert sorted(page.name for page in (tmp_path / "report").iterdir()) == built
+    for name in built:
+        assert (tmp_path / "report" / name).read_bytes() == (report_dir / name).read_bytes(), name
+
+
 def test_the_processes_rendering_pages_start_without_pandas() -> None:
     # Each render worker imports pipeline.report; pandas (and pandera) would cost each ~2 CPU-s.
     probe = "import sys, pipeline.report; print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))"
