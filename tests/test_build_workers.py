@@ -4,6 +4,7 @@ same rows, values and dtypes in every frame, the same results page by page."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,3 +79,25 @@ def test_every_page_result_is_the_same_whichever_process_parsed_it(both_ways) ->
     for mine, theirs in zip(here, in_workers, strict=True):
         assert (theirs.key, theirs.sha256, theirs.rejected_reason) == (mine.key, mine.sha256, mine.rejected_reason)
         assert repr(theirs.result) == repr(mine.result), mine.key  # (repr: 1 and 1.0 differ)
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_a_chunk_parsed_in_the_callers_own_process_leaves_its_collector_as_it_was(collector_on: bool) -> None:
+    blobs, manifest = _pages()
+    was_on = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        pages = build._parse_chunk([(key, data, manifest.get(key)) for key, data in blobs[:3]])
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was_on else gc.disable)()
+        gc.unfreeze()  # the chunk froze what this process held (as a worker does)
+    assert [p.key for p in pages] == [key for key, _ in blobs[:3]]
+
+
+def test_the_parse_workers_keep_their_collector_off_between_chunks() -> None:
+    # Each chunk collects once at its start; a collector on after a chunk walked its whole result
+    # while it was sent back.
+    with build.parsing_pool(build.PARALLEL_MIN_PAGES, workers=2) as pool:
+        assert pool is not None
+        assert {pool.submit(gc.isenabled).result() for _ in range(4)} == {False}

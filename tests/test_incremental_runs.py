@@ -205,3 +205,30 @@ def test_a_second_version_arriving_later_takes_the_first_out_too(tmp_path, capsy
         assert files == ["a.txt", "b.txt"]
     finally:
         con.close()
+
+
+def test_a_run_failing_in_a_batch_keeps_the_batches_before_it_and_the_next_run_completes(tmp_path, sources_copy, monkeypatch):
+    """Each batch is one transaction on the run's connection: a failure before a batch's commit
+    takes back that batch alone."""
+    from pipeline.defs.resources import BudgetPaths
+    from pipeline.store import staging
+
+    paths = BudgetPaths(sources_dir=str(sources_copy), warehouse_path=str(tmp_path / "w" / "budget.duckdb"))
+    monkeypatch.setattr(load, "BATCH_PAGES", 3)
+    commits = []
+
+    def fail_before_the_second_commit(point: str) -> None:
+        commits.append(point)
+        if len(commits) == 2:
+            raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(staging, "pause", fail_before_the_second_commit)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        load.load_pages(paths.sources, paths.staging_connection)
+    monkeypatch.undo()
+    with paths.staging_connection() as con:
+        assert con.execute("SELECT count(*) FROM source_file").fetchall() == [(3,)]
+    monkeypatch.setattr(load, "BATCH_PAGES", 3)
+    report = load.load_pages(paths.sources, paths.staging_connection)
+    pages = len([p for p in sources_copy.glob("*.txt")])
+    assert (report.parsed, report.unchanged) == (pages - 3, 3)

@@ -61,10 +61,18 @@ def load_pages(sources: Path, connect: Connect, *, force: Iterable[str] = ()) ->
     parse again whatever their fingerprint (loading one document again)."""
     if not sources.is_dir():
         raise FileNotFoundError(f"BUDGET_SOURCES_DIR {sources} is not a folder")
+    # One connection for the whole run, one transaction per batch: closing a connection
+    # checkpoints the file (compression, fsync), which per batch cost ~1 CPU-s per 2,000 pages.
+    # DuckDB still checkpoints on a commit whose log passed checkpoint_threshold (16 MB: every
+    # other batch), which keeps the log, and the memory its rows hold, bounded.
     with connect() as con:
-        staging.ensure_schema(con)
-        registry = staging.registry(con)
-        known_hashes = staging.known_hashes(con)
+        return _load_pages(sources, con, force)
+
+
+def _load_pages(sources: Path, con: duckdb.DuckDBPyConnection, force: Iterable[str]) -> LoadReport:
+    staging.ensure_schema(con)
+    registry = staging.registry(con)
+    known_hashes = staging.known_hashes(con)
     manifest = documents.read_manifest(sources)
     pages = documents.scan(sources, manifest, known_hashes)
     # The manifest is scanned like a page when it has problems of its own (they are refused in
@@ -88,13 +96,12 @@ def load_pages(sources: Path, connect: Connect, *, force: Iterable[str] = ()) ->
         for r in staged.values()
         if r.status == "loaded" and r.source_file not in changed and r.source_file in on_disk and r.document_id is not None
     }
-    with connect() as con:
-        staging.remove_files(con, gone)
-        # Unchanged files touched since their hash was made: remember their new signature.
-        staging.record_signatures(con, {
-            p.key: p.stat_signature for p in pages
-            if p.key not in changed and p.stat_signature and known_hashes.get(p.key, ("",))[0] != p.stat_signature
-        })
+    staging.remove_files(con, gone)
+    # Unchanged files touched since their hash was made: remember their new signature.
+    staging.record_signatures(con, {
+        p.key: p.stat_signature for p in pages
+        if p.key not in changed and p.stat_signature and known_hashes.get(p.key, ("",))[0] != p.stat_signature
+    })
     batches = [todo[start : start + BATCH_PAGES] for start in range(0, len(todo), BATCH_PAGES)]
     # The workers parse the next batch while this process validates and writes the last one
     # (that work would otherwise leave the workers idle: ~10 s per 2,000 generated pages).
@@ -105,11 +112,10 @@ def load_pages(sources: Path, connect: Connect, *, force: Iterable[str] = ()) ->
             parsed = upcoming.result()
             if index + 1 < len(batches):
                 upcoming = parsing.submit(parse, batches[index + 1])
-            _stage_batch(batch, parsed, staged, known, connect, report)
-    with connect() as con:
-        if report.refused_documents:
-            staging.refuse_documents(con, report.refused_documents)
-        report.orphan_rows_removed = staging.drop_orphans(con)
+            _stage_batch(batch, parsed, staged, known, con, report)
+    if report.refused_documents:
+        staging.refuse_documents(con, report.refused_documents)
+    report.orphan_rows_removed = staging.drop_orphans(con)
     return report
 
 
@@ -118,7 +124,7 @@ def _parse_batch(batch, *, sources, manifest, pool) -> list[build.ParsedPage]:
     return build.parse_many(blobs, manifest, pool=pool)
 
 
-def _stage_batch(batch, parsed, staged, known, connect: Connect, report: LoadReport) -> None:
+def _stage_batch(batch, parsed, staged, known, con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
     for page, result in zip(batch, parsed):
         if result.sha256 != page.sha256:
             raise SourcesChanged(f"{page.key} changed during the run; run again")
@@ -129,8 +135,7 @@ def _stage_batch(batch, parsed, staged, known, connect: Connect, report: LoadRep
     frames["source_file"]["stat_signature"] = frames["source_file"]["source_file"].map(signatures)
     files = {page.key for page in batch}
     old_documents = {staged[f].document_id for f in files if f in staged and staged[f].document_id}
-    with connect() as con:
-        staging.replace_pages(con, frames, files=files, document_ids=old_documents | {p.page.document_id for p in parsed})
+    staging.replace_pages(con, frames, files=files, document_ids=old_documents | {p.page.document_id for p in parsed})
     for p in parsed:
         if p.duplicate_of is None and p.rejected_reason is None:
             known[p.page.document_id] = (p.key, p.sha256)
