@@ -39,6 +39,7 @@ from pipeline.core.schemas import TABLE_MODELS, columns_of
 from pipeline.store import staging
 from pipeline.store.catalog import TABLES, Table
 from pipeline.store.ddl import quote
+from pipeline.store.printed_tables import HEADINGS_TABLE, headings_sql
 
 STATE_SCHEMA = "_publication"
 # Above this share of changed pages a full build costs no more than copying and replacing.
@@ -137,6 +138,24 @@ def line_parts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("DROP TABLE IF EXISTS lines_in_part")
 
 
+def forget_headings(con: duckdb.DuckDBPyConnection) -> None:
+    """Before a small publication replaces the scope's amounts: the headings of their tables
+    leave HEADINGS_TABLE (record_headings puts the new ones in)."""
+    con.execute(f"DELETE FROM {HEADINGS_TABLE} WHERE table_id IN (SELECT table_id FROM fact_budget_amount WHERE {_predicate(_FACTS)})")
+
+
+def record_headings(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> None:
+    """The printed headings of every loaded table (printed_tables.headings_sql, computed per
+    table) in HEADINGS_TABLE, once fact_budget_amount is loaded: those of the scope's tables in
+    a small publication (after forget_headings), all in a full build."""
+    if scope is None:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {STATE_SCHEMA}")
+        con.execute(f"CREATE OR REPLACE TABLE {HEADINGS_TABLE} AS {headings_sql()}")
+        return
+    with restricted(con, (_FACTS.name,)):
+        con.execute(f"INSERT INTO {HEADINGS_TABLE} {headings_sql()}")
+
+
 def record_state(con: duckdb.DuckDBPyConnection, scope: Scope | None, view_sources: dict[str, str]) -> None:
     """Record in the new file (staging attached as `staging`) what it is made from: every page
     file's registry row, the lines each document prints (what lines_to_compute needs of the
@@ -206,6 +225,9 @@ def _has_state(con: duckdb.DuckDBPyConnection, table: str = "build") -> bool:
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
         [STATE_SCHEMA, table],
     ).fetchone()[0])
+
+
+_FACTS = next(t for t in TABLES if t.name == "fact_budget_amount")
 
 
 def copy_served(served: Path, target: Path) -> None:
