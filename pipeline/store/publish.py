@@ -25,7 +25,6 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,29 +59,6 @@ class Draft:
     # Set when the draft is the served file with the changed pages replaced (a small
     # publication, pipeline.store.increment); None for a file made anew from all of staging.
     scope: increment.Scope | None = None
-    # A small publication's checkpoint, started when the build is done: it runs while the checks
-    # and the exports read the file (adding one page to 10,000 rewrites dim_budget_line's
-    # primary-key index, ~0.3 CPU-s on one thread, at the checkpoint). A full build's stays after
-    # its exports, which need all of DuckDB's memory limit (export.py).
-    checkpointed: Future | None = None
-
-    def start_checkpoint(self) -> None:
-        cursor = self.con.cursor()  # a connection of its own to the same database
-        pool = ThreadPoolExecutor(max_workers=1)
-        self.checkpointed = pool.submit(_checkpoint, cursor)
-        pool.shutdown(wait=False)  # its thread ends with the checkpoint
-
-    def close(self) -> None:
-        if self.checkpointed is not None:
-            self.checkpointed.exception()  # waits; serve raises it, a discarded draft has no use for it
-        self.con.close()
-
-
-def _checkpoint(cursor: duckdb.DuckDBPyConnection) -> None:
-    try:
-        cursor.execute("CHECKPOINT")
-    finally:
-        cursor.close()
 
 
 @contextmanager
@@ -132,12 +108,10 @@ def new_warehouse(staging_path: str, warehouse: Path) -> Iterator[Draft]:
                     increment.copy_served(warehouse, tmp)
                 draft = Draft(tmp, connect_new(tmp), scope=scope)
                 draft.row_counts = build(draft.con, staging_path, scope)
-                if scope is not None:
-                    draft.start_checkpoint()
             yield draft
         finally:
             if draft is not None and not draft.served:
-                draft.close()
+                draft.con.close()
             _remove_database(tmp)
 
 
@@ -149,10 +123,8 @@ def serve(draft: Draft, warehouse: Path) -> None:
         with _explained(f"the exports in {directory / export.VERSIONS_DIR}"):
             version, draft.export_counts = export.write_exports(draft.con, directory, list(TABLE_NAMES), draft.scope)
         with _explained(f"the new warehouse {draft.path}"):
-            if draft.checkpointed is not None:
-                draft.checkpointed.result()
             detach_staging(draft.con)
-            draft.con.execute("CHECKPOINT")  # what the exports changed, if anything
+            draft.con.execute("CHECKPOINT")
             draft.con.close()
             fsync(draft.path)
         pause("before_replace")  # test-only (pipeline.store.hooks)
@@ -165,7 +137,7 @@ def serve(draft: Draft, warehouse: Path) -> None:
             export.activate(directory, version)
     except BaseException:
         if not draft.served:
-            draft.close()
+            draft.con.close()
         if version is not None and (directory / export.EXPORT_LINK).resolve() != version.resolve():
             shutil.rmtree(version, ignore_errors=True)
         raise
