@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import duckdb
 import pandas as pd
@@ -60,7 +61,7 @@ def violations(con: duckdb.DuckDBPyConnection, check: SqlCheck, *, small: bool =
     attached as `staging`."""
     sql = sql_text(check.sql_file)
     if small:
-        with increment.restricted(con, CHECKED_TABLES, increment.checked), _staged_lines(con, increment.IN_CHECKED_DOCUMENTS):
+        with increment.restricted(con, CHECKED_TABLES, partial(increment.checked, con)), _staged_lines(con, increment.IN_CHECKED_DOCUMENTS):
             return con.execute(sql).df()
     found = []
     try:
@@ -136,7 +137,7 @@ def model_violations(con: duckdb.DuckDBPyConnection, table: Table, *, small: boo
     if not problems:
         try:
             scoped = small and (table.refresh == "page" or table.name == "dim_budget_line")
-            with increment.restricted(con, (table.name,) if scoped else (), increment.checked):
+            with increment.restricted(con, (table.name,) if scoped else (), partial(increment.checked, con)):
                 problems += _rows_against_model(con, table)
         except pandera.errors.SchemaErrors as errors:
             problems += _failures(errors.failure_cases)

@@ -85,15 +85,17 @@ def _partition_condition(name: str, value: str) -> str:
     return f"document_id IN (SELECT document_id FROM dim_document WHERE {year_is} AND {phase_is})"
 
 
-def _document_runs(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
-    """Per partition of a document-partitioned table, SQL naming the row ids its rows lie
-    within: the runs of consecutive rows of its documents. A document's rows are together in
-    the file (copied from staging page by page, as staged: by year and phase at 10,000 pages,
-    one run per partition), so a query of one partition that names them reads only their blocks."""
-    runs = con.execute(f"""
+def _document_partitions(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, tuple[int, str]]:
+    """Per partition of a document-partitioned table: its row count, and SQL naming the row ids
+    its rows lie within: the runs of consecutive rows of its documents. A document's rows are
+    together in the file (copied from staging page by page, as staged: by year and phase at
+    10,000 pages, one run per partition), so a query of one partition that names them reads only
+    their blocks. One scan of the table, per document (a row whose document is not in
+    dim_document is in none_none)."""
+    partitions = con.execute(f"""
         WITH documents AS (
-            SELECT {document_partition_sql("d")} AS value, t.first_row, t.last_row
-            FROM (SELECT document_id, min(rowid) AS first_row, max(rowid) AS last_row FROM {name} GROUP BY ALL) AS t
+            SELECT {document_partition_sql("d")} AS value, t.rows, t.first_row, t.last_row
+            FROM (SELECT document_id, count(*) AS rows, min(rowid) AS first_row, max(rowid) AS last_row FROM {name} GROUP BY ALL) AS t
             LEFT JOIN dim_document AS d USING (document_id)
         ),
         numbered AS (
@@ -101,10 +103,10 @@ def _document_runs(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
             FROM (SELECT *, value IS DISTINCT FROM lag(value) OVER w OR first_row <> lag(last_row) OVER w + 1 AS starts_run
                   FROM documents WINDOW w AS (ORDER BY first_row))
         )
-        SELECT value, string_agg(format('rowid BETWEEN {{}} AND {{}}', first_row, last_row), ' OR ' ORDER BY first_row)
-        FROM (SELECT value, run, min(first_row) AS first_row, max(last_row) AS last_row FROM numbered GROUP BY ALL)
+        SELECT value, sum(rows)::BIGINT, string_agg(format('rowid BETWEEN {{}} AND {{}}', first_row, last_row), ' OR ' ORDER BY first_row)
+        FROM (SELECT value, run, sum(rows) AS rows, min(first_row) AS first_row, max(last_row) AS last_row FROM numbered GROUP BY ALL)
         GROUP BY value""").fetchall()
-    return dict(runs)
+    return {value: (rows, runs) for value, rows, runs in partitions}
 
 
 def partition_file(value: str) -> str:
@@ -146,28 +148,32 @@ def _write_partitioned(
     folder = version / name
     folder.mkdir()
     of_table = f"SELECT value FROM partitions_in_scope WHERE partitioning = {quote(PARTITIONED[name])}"
-    if reuse is None:
+    by_document = _document_partitions(con, name) if PARTITIONED[name] == DOCUMENT else None
+    if by_document is not None:
+        present = {value: rows for value, (rows, _) in by_document.items()}
+    elif reuse is None:
         present = dict(con.execute(f"SELECT {partition_key_sql(name)} AS p, count(*) FROM {_partition_source(name)} GROUP BY p").fetchall())
     else:
-        present = dict(con.execute(_partitions_in_scope_sql(name, of_table)).fetchall())
+        key = partition_key_sql(name)
+        present = dict(con.execute(f"SELECT {key} AS p, count(*) FROM {_partition_source(name)} WHERE {key} IN ({of_table}) GROUP BY p").fetchall())
     counts: dict[str, int] = {}
     partitions: dict[str, int] = {}
     if reuse is not None:
         previous, entry = reuse
         scope = {value for (value,) in con.execute(of_table).fetchall()}
+        present = {value: rows for value, rows in present.items() if value in scope}
         for value, rows in entry["partitions"].items():
             if value not in scope:
                 os.link(previous / name / partition_file(value), folder / partition_file(value))
                 counts[f"{name}/{partition_file(value)}"] = partitions[value] = rows
     todo = sorted(present)
-    if PARTITIONED[name] == DOCUMENT:
+    if by_document is not None:
         # One query per partition, over the blocks of its runs of rows: DuckDB's partitioned
         # COPY costs twice as much per row as a plain one (at 10,000 pages, fact_budget_amount's
         # 90 files took 7.2 CPU-s in passes of 12 partitions, 4.1 this way; table_cell 5.5 -> 2.5).
-        runs = _document_runs(con, name)
         for value in todo:
             file = partition_file(value)
-            counts[f"{name}/{file}"] = _copy_parquet(con, _partition_query(name, value, runs[value]), folder / file)
+            counts[f"{name}/{file}"] = _copy_parquet(con, _partition_query(name, value, by_document[value][1]), folder / file)
     else:  # a chapter's rows lie all over the table (ordered by line)
         for start in range(0, len(todo), PARTITIONS_PER_PASS):
             values = todo[start:start + PARTITIONS_PER_PASS]
@@ -181,22 +187,6 @@ def _write_partitioned(
         counts[f"{name}/{file}"] = _copy_parquet(con, f"SELECT * FROM {name}", folder / file)
     _check_total(con, name, counts)
     return counts, {"columns": columns_of_relation(con, name), "partitions": partitions}
-
-
-def _partitions_in_scope_sql(name: str, of_table: str) -> str:
-    """The partitions of table `name` in a small publication's scope (`of_table`) that have rows,
-    with their row counts. A document's partition is computed per document, not per row of its
-    table: the same partitions (a row whose document is not in dim_document is in none_none) at
-    a third of the cost (10,000 pages: fact_budget_amount 0.71 -> 0.23 s, table_cell 0.74 -> 0.24 s,
-    on a loaded machine)."""
-    if PARTITIONED[name] == CHAPTER:
-        key = partition_key_sql(name)
-        return f"SELECT {key} AS p, count(*) FROM {_partition_source(name)} WHERE {key} IN ({of_table}) GROUP BY p"
-    keyed = f"SELECT document_id, {document_partition_sql('d')} AS p FROM dim_document AS d"
-    return (
-        f"SELECT coalesce(k.p, 'none_none') AS p, count(*) FROM {name} AS t LEFT JOIN ({keyed}) AS k ON k.document_id = t.document_id "
-        f"WHERE coalesce(k.p, 'none_none') IN ({of_table}) GROUP BY p"
-    )
 
 
 def _reusable_partitions(con: duckdb.DuckDBPyConnection, previous: Path | None, scope: Scope | None) -> dict | None:

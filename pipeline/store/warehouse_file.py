@@ -61,6 +61,7 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
     if scope is not None:
         scope.register(con)
         increment.lines_to_compute(con, scope)
+        increment.forget_headings(con)
     for macro in MACROS:
         if not macro.deps:  # a table's SQL may call it
             con.execute(sql_text(macro.sql_file))
@@ -74,6 +75,7 @@ def build(con: duckdb.DuckDBPyConnection, staging_path: str, scope: Scope | None
         for table in TABLES:
             increment.refresh(con, table, scope, _load)
     counts = {table.name: con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0] for table in TABLES}
+    increment.record_headings(con, scope)
     pause("mid_load")  # test-only (pipeline.store.hooks)
     con.execute("COMMIT")
     made_from = increment.view_sources(con) if scope is not None else {}
