@@ -41,7 +41,7 @@ BATCH_DATA = ("vintages", "flexibility", "instruments", "document_years", "lines
 # single-threaded Python). 10,000 pages: while they render, the processes together peak below
 # the connection's DuckDB buffers (~470 vs ~570 MB PSS).
 REPORT_WORKERS = 2
-# Budget lines whose figures a full report reads from budget_vintages at a time (see _line_parts).
+# Budget lines whose figures a full report chooses at a time (see _line_parts).
 LINES_PER_PART = 160_000
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
@@ -157,8 +157,8 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
 
 def _line_parts(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, str | None]]:
     """Ranges of line_id (low exclusive, high inclusive; None: open) of at most LINES_PER_PART
-    lines each. budget_vintages ranks the figures of every line at once: under the memory limit,
-    all of 10,000 pages' spilled to disk (report_figures 3.7 CPU-s; in 3 parts 2.8, the same rows)."""
+    lines each. Chosen for every line at once, the figures of 10,000 pages spill to disk under the
+    memory limit (report_figures.sql: 3.4 CPU-s; in 3 parts 1.9-2.0, the same rows)."""
     bounds = con.execute(_sql("line_bounds"), {"per_part": LINES_PER_PART}).fetchone()[0]
     edges = [None, *bounds, None]
     return list(zip(edges, edges[1:]))
