@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -190,15 +191,21 @@ def _write_batch(scratch: str, batch: int, directory: str, articles: list[tuple[
     reading them with DuckDB `config`; its rows are let go on return, before the process reads
     another batch."""
     con = duckdb.connect(config=config)
+    # The batch's rows and pages are millions of objects without cycles: the collector's passes
+    # over them are wasted (freed by reference counting on return).
+    gc.disable()
     try:
-        data = _Batch.read(con, Path(scratch), batch)
+        try:
+            data = _Batch.read(con, Path(scratch), batch)
+        finally:
+            con.close()
+        pages = []
+        for (chapter, article_code), documents in articles:
+            path = Path(directory) / _article_file(chapter, article_code)
+            path.write_bytes(_article_page(data, chapter, article_code, documents))
+            pages.append(str(path))
     finally:
-        con.close()
-    pages = []
-    for (chapter, article_code), documents in articles:
-        path = Path(directory) / _article_file(chapter, article_code)
-        path.write_bytes(_article_page(data, chapter, article_code, documents))
-        pages.append(str(path))
+        gc.enable()
     return pages
 
 
