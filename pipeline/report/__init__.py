@@ -252,9 +252,9 @@ class _Batch:
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection, scratch: Path, batch: int) -> _Batch:
-        def rows(name: str) -> duckdb.DuckDBPyConnection | None:
+        def rows(name: str, query: str = "batch_rows") -> duckdb.DuckDBPyConnection | None:
             files = scratch / name / f"batch={batch}"  # none when the batch has no such rows
-            return con.execute(_sql("batch_rows"), {"files": f"{files}/*.parquet"}) if files.is_dir() else None
+            return con.execute(_sql(query), {"files": f"{files}/*.parquet"}) if files.is_dir() else None
 
         def grouped(name: str, *keys: str) -> dict:
             groups: dict = {}
@@ -274,13 +274,13 @@ class _Batch:
         for line in (cursor.fetchall() if (cursor := rows("lines")) else []):
             lines.setdefault(line[0], []).append(line)
         cells: dict[tuple, dict[int, str]] = {}
-        for document_id, line_id, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures")) else []):
+        for document_id, line_id, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures", "batch_rows_any_order")) else []):
             cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
             flexibility=grouped("flexibility", "chapter", "article_code"),
             instruments=grouped("instruments", "document_id"),
-            years=dict(cursor.fetchall()) if (cursor := rows("document_years")) else {},
+            years=dict(cursor.fetchall()) if (cursor := rows("document_years", "batch_rows_any_order")) else {},
             lines=lines,
             cells=cells,
             explanations=grouped("explanations", "document_id"),
