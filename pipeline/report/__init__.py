@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -238,17 +239,30 @@ def _read_fingerprints(previous: Path | None) -> dict[str, str]:
         return {}  # no previous report, or one made before fingerprints: render every page
 
 
+class _Section(NamedTuple):
+    """An explanation section as explanations.sql reads it."""
+
+    document_id: str
+    line_id: str | None
+    heading_path_html: str
+    text_html: bytes
+    link_method_html: str
+    link_method: str
+    link_score: float | None
+    unmatched_reason_html: str
+
+
 @dataclass
 class _Batch:
     """The rows of a batch of articles, grouped: by article (chapter, article code) or by document."""
 
     vintages: dict[tuple, list[dict]]
     flexibility: dict[tuple, list[dict]]
-    instruments: dict[str, list[dict]]
+    instruments: dict[str, dict[str, dict[int, int]]]  # document_id -> {instrument: {fiscal year: amount}}
     years: dict[str, list[int]]  # document_id -> the fiscal years of its table of lines, in order
     lines: dict[str, list[tuple]]  # (document_id, line_id, level, label as HTML), in table order
     cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}
-    explanations: dict[str, list[dict]]
+    explanations: dict[str, list[_Section]]
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection, scratch: Path, batch: int) -> _Batch:
@@ -276,14 +290,21 @@ class _Batch:
         cells: dict[tuple, dict[int, str]] = {}
         for document_id, line_id, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures", "batch_rows_any_order")) else []):
             cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
+        # The many rows (explanations, instruments' figures) as tuples: a dict per row cost more.
+        instruments: dict[str, dict[str, dict[int, int]]] = {}
+        for document_id, instrument, fiscal_year, amount in (cursor.fetchall() if (cursor := rows("instruments")) else []):
+            instruments.setdefault(document_id, {}).setdefault(instrument, {})[fiscal_year] = amount
+        explanations: dict[str, list[_Section]] = {}
+        for section in (cursor.fetchall() if (cursor := rows("explanations")) else []):
+            explanations.setdefault(section[0], []).append(_Section._make(section))
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
             flexibility=grouped("flexibility", "chapter", "article_code"),
-            instruments=grouped("instruments", "document_id"),
+            instruments=instruments,
             years=dict(cursor.fetchall()) if (cursor := rows("document_years", "batch_rows_any_order")) else {},
             lines=lines,
             cells=cells,
-            explanations=grouped("explanations", "document_id"),
+            explanations=explanations,
         )
 
 
@@ -367,17 +388,15 @@ def _document_section(data: _Batch, document: dict) -> list[str | bytes]:
     document_id = document["document_id"]
     body = [f"<h2 id=\"{escape(document_id)}\">{escape(document['phase'] or '?')} {document['budget_year'] or '?'}: "
             f"{escape(document['source_file'])}</h2>"]
-    instruments: dict[str, dict[int, int]] = {}
-    for row in data.instruments.get(document_id, []):
-        instruments.setdefault(row["instrument"], {})[row["fiscal_year"]] = row["amount"]
+    instruments = data.instruments.get(document_id)
     if instruments:
         body.append(charts.stacked_bars("Uitgaven per financieel instrument (x € 1.000)", instruments))
     lines = data.lines.get(document_id, [])
     explanations = data.explanations.get(document_id, [])
-    by_line: dict[str, list[dict]] = {}
+    by_line: dict[str, list[_Section]] = {}
     for section in explanations:
-        if section["line_id"] is not None:
-            by_line.setdefault(section["line_id"], []).append(section)
+        if section.line_id is not None:
+            by_line.setdefault(section.line_id, []).append(section)
     no_figures: dict[int, str] = {}
     cells_of = [data.cells.get((document_id, line_id), no_figures) for _, line_id, _, _ in lines]
     years = data.years.get(document_id, [])
@@ -388,20 +407,20 @@ def _document_section(data: _Batch, document: dict) -> list[str | bytes]:
         body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
         pad = _INDENT_EM.get(level, 0.0)
         for section in by_line.get(line_id, ()):
-            score = f" {section['link_score']:.2f}" if section["link_score"] is not None and section["link_method"] == "fuzzy" else ""
+            score = f" {section.link_score:.2f}" if section.link_score is not None and section.link_method == "fuzzy" else ""
             body.append(
                 f"<tr class=\"explanation\"><td colspan=\"{len(years) + 1}\" style=\"padding-left:{pad + 1.5:.1f}em\">"
-                f"<div class=\"path\">{section['heading_path_html']} "
-                f"<span class=\"method\">[{section['link_method_html']}{score}]</span></div>"
+                f"<div class=\"path\">{section.heading_path_html} "
+                f"<span class=\"method\">[{section.link_method_html}{score}]</span></div>"
             )
-            body += [section["text_html"], "</td></tr>"]
+            body += [section.text_html, "</td></tr>"]
     body.append("</table>")
-    unlinked = [s for s in explanations if s["line_id"] is None and s["text_html"]]
+    unlinked = [s for s in explanations if s.line_id is None and s.text_html]
     if unlinked:
         body.append("<h3>Toelichting zonder begrotingsregel</h3>")
         for section in unlinked:
-            body += [f"<p><span class=\"path\">{section['heading_path_html']} ({section['unmatched_reason_html']})</span><br>",
-                     section["text_html"], "</p>"]
+            body += [f"<p><span class=\"path\">{section.heading_path_html} ({section.unmatched_reason_html})</span><br>",
+                     section.text_html, "</p>"]
     return body
 
 
