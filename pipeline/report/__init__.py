@@ -13,7 +13,9 @@ import functools
 import gc
 import hashlib
 import json
+import operator
 import os
+import pickle
 import shutil
 import tempfile
 import uuid
@@ -37,8 +39,11 @@ FINGERPRINTS = ".article_fingerprints.json"
 # (26.5 s): the report was the build's peak.
 DOCUMENTS_PER_BATCH = 500
 # The data sets of the pages, each read from the warehouse in one query for every batch (never
-# once per batch or article) and written to Parquet per batch: see _Batch.
-BATCH_DATA = ("vintages", "flexibility", "instruments", "document_years", "lines", "line_figures", "explanations")
+# once per batch or article) and written to Parquet per batch: see _Batch. The explanations go to
+# a file of pickled rows per batch instead (_explanations_to_files).
+BATCH_DATA = ("vintages", "flexibility", "instruments", "document_years", "lines", "line_figures")
+# Explanation rows fetched from the warehouse at a time (~2 KB each at 10,000 pages).
+EXPLANATIONS_PER_FETCH = 4096
 # Processes rendering batches at once, after the warehouse's connection is closed (rendering is
 # single-threaded Python). 10,000 pages: while they render, the processes together peak below
 # the connection's DuckDB buffers (~470 vs ~570 MB PSS).
@@ -138,6 +143,7 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
             for name in BATCH_DATA:
                 query = _sql("batches_to_parquet").replace("{rows}", _sql(name))
                 con.execute(query, {"directory": str(Path(scratch) / name)})
+            _explanations_to_files(con, Path(scratch) / "explanations")
             summary = _summary_chart(con)
             # Let go of DuckDB's memory (its buffers, the temp tables) before the pages are rendered.
             con.close()
@@ -165,6 +171,41 @@ def _line_parts(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, str | 
     bounds = con.execute(_sql("line_bounds"), {"per_part": LINES_PER_PART}).fetchone()[0]
     edges = [None, *bounds, None]
     return list(zip(edges, edges[1:]))
+
+
+def _explanations_to_files(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """The explanation rows (explanations.sql) of each batch, pickled into directory/BATCH.pickle
+    (lists of rows, in any order) as they are fetched. Their 400 MB of texts (10,000 pages) cost
+    more to write as Parquet and read back (3.2-3.5 CPU-s over the processes) than to fetch and
+    pickle (1.9-2.0); the many short rows of the other data sets cost less as Parquet."""
+    directory.mkdir()
+    files = {}
+    try:
+        cursor = con.execute(_sql("explanations"))
+        while chunk := cursor.fetchmany(EXPLANATIONS_PER_FETCH):
+            parts: dict[int, list[tuple]] = {}
+            for row in chunk:
+                parts.setdefault(row[0], []).append(row)
+            for batch, rows in parts.items():
+                if batch not in files:
+                    files[batch] = open(directory / f"{batch}.pickle", "wb")  # noqa: SIM115 (closed below)
+                pickle.dump(rows, files[batch], protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for file in files.values():
+            file.close()
+
+
+def _read_explanations(path: Path) -> list[tuple]:
+    """A batch's explanation rows (_explanations_to_files) in their order, without batch and position."""
+    rows: list[tuple] = []
+    with contextlib.suppress(FileNotFoundError), open(path, "rb") as file:  # none: the batch has none
+        while True:
+            try:
+                rows += pickle.load(file)
+            except EOFError:
+                break
+    rows.sort(key=operator.itemgetter(1))
+    return [row[2:] for row in rows]
 
 
 def _workers(batches: int):
@@ -299,7 +340,7 @@ class _Batch:
         for document_id, instrument, fiscal_year, amount in (cursor.fetchall() if (cursor := rows("instruments")) else []):
             instruments.setdefault(document_id, {}).setdefault(instrument, {})[fiscal_year] = amount
         explanations: dict[str, list[_Section]] = {}
-        for section in (cursor.fetchall() if (cursor := rows("explanations")) else []):
+        for section in _read_explanations(scratch / "explanations" / f"{batch}.pickle"):
             explanations.setdefault(section[0], []).append(_Section._make(section))
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
