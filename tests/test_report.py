@@ -146,6 +146,21 @@ def test_the_report_chooses_the_figures_budget_vintages_shows(report_dir: Path) 
     assert len(chosen) > 100 and chosen == shown
 
 
+def test_the_report_numbers_the_article_figures_as_budget_vintages_does(report_dir: Path) -> None:
+    # report_article_figures.sql: the view's rows of the article lines' Uitgaven, chosen by an
+    # aggregate and then numbered in budget-cycle order.
+    import duckdb
+
+    from pipeline import report
+
+    columns = "chapter, article_code, line_id, fiscal_year, vintage_number, phase, budget_year, document_id, amount_thousand_eur"
+    with duckdb.connect(str(report_dir.parent.parent / "budget.duckdb"), read_only=True) as con:
+        con.execute(report._sql("report_article_figures"))
+        numbered = con.execute(f"SELECT {columns} FROM report_article_figures ORDER BY ALL").fetchall()
+        shown = con.execute(f"SELECT {columns} FROM budget_vintages WHERE level = 'article' AND measure = 'uitgaven' ORDER BY ALL").fetchall()
+    assert len(numbered) > 10 and numbered == shown
+
+
 def test_the_processes_rendering_pages_start_without_pandas() -> None:
     # Each render worker imports pipeline.report; pandas (and pandera) would cost each ~2 CPU-s.
     probe = "import sys, pipeline.report; print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))"

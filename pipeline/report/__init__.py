@@ -138,7 +138,7 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         con.execute(_sql("report_figures_table"))
         for low, high in _line_parts(con) if every_article else [(None, None)]:
             con.execute(_sql("report_figures"), {"documents": rendered, "lines": lines, "low": low, "high": high})
-        con.execute(_sql("report_article_figures"), {"lines": con.execute(_sql("article_lines")).fetchone()[0]})
+        con.execute(_sql("report_article_figures"))
         with tempfile.TemporaryDirectory(prefix="report-batches-") as scratch:
             for name in BATCH_DATA:
                 query = _sql("batches_to_parquet").replace("{rows}", _sql(name))
