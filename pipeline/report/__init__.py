@@ -139,6 +139,7 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         for low, high in _line_parts(con) if every_article else [(None, None)]:
             con.execute(_sql("report_figures"), {"documents": rendered, "lines": lines, "low": low, "high": high})
         con.execute(_sql("report_article_figures"))
+        con.execute(_sql("report_lines"))
         with tempfile.TemporaryDirectory(prefix="report-batches-") as scratch:
             for name in BATCH_DATA:
                 query = _sql("batches_to_parquet").replace("{rows}", _sql(name))
@@ -305,8 +306,8 @@ class _Batch:
     flexibility: dict[tuple, list[dict]]
     instruments: dict[str, dict[str, dict[int, int]]]  # document_id -> {instrument: {fiscal year: amount}}
     years: dict[str, list[int]]  # document_id -> the fiscal years of its table of lines, in order
-    lines: dict[str, list[tuple]]  # (document_id, line_id, level, label as HTML), in table order
-    cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}
+    lines: dict[str, list[tuple]]  # (document_id, line number, line_id, level, label as HTML), in table order
+    cells: dict[int, dict[int, str]]  # line number -> {fiscal year: its cell}
     explanations: dict[str, list[_Section]]
 
     @classmethod
@@ -332,9 +333,9 @@ class _Batch:
         # Whole rows: unpacking each into a list of the rest cost more than the rest of the loop.
         for line in (cursor.fetchall() if (cursor := rows("lines")) else []):
             lines.setdefault(line[0], []).append(line)
-        cells: dict[tuple, dict[int, str]] = {}
-        for document_id, line_id, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures", "batch_rows_any_order")) else []):
-            cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
+        cells: dict[int, dict[int, str]] = {}
+        for line_number, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures", "batch_rows_any_order")) else []):
+            cells.setdefault(line_number, {})[fiscal_year] = cell
         # The many rows (explanations, instruments' figures) as tuples: a dict per row cost more.
         instruments: dict[str, dict[str, dict[int, int]]] = {}
         for document_id, instrument, fiscal_year, amount in (cursor.fetchall() if (cursor := rows("instruments")) else []):
@@ -443,11 +444,11 @@ def _document_section(data: _Batch, document: dict) -> list[str | bytes]:
         if section.line_id is not None:
             by_line.setdefault(section.line_id, []).append(section)
     no_figures: dict[int, str] = {}
-    cells_of = [data.cells.get((document_id, line_id), no_figures) for _, line_id, _, _ in lines]
+    cells_of = [data.cells.get(line_number, no_figures) for _, line_number, _, _, _ in lines]
     years = data.years.get(document_id, [])
     empty = [_EMPTY_CELL] * len(years)  # cells.get(year, its default): map() without a comprehension
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
-    for (_, line_id, level, label_html), cells in zip(lines, cells_of):
+    for (_, _, line_id, level, label_html), cells in zip(lines, cells_of):
         row = "".join(map(cells.get, years, empty))
         body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
         pad = _INDENT_EM.get(level, 0.0)
