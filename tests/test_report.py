@@ -125,6 +125,42 @@ def test_the_report_is_the_same_when_the_figures_are_read_in_parts_of_a_few_line
         assert (tmp_path / "report" / name).read_bytes() == (report_dir / name).read_bytes(), name
 
 
+def test_the_report_chooses_the_figures_budget_vintages_shows(report_dir: Path) -> None:
+    # report_figures.sql chooses each document's figure of a line and year as budget_vintages
+    # does (its levels), by an aggregate rather than the view's ranking window.
+    import duckdb
+
+    from pipeline import report
+
+    with duckdb.connect(str(report_dir.parent.parent / "budget.duckdb"), read_only=True) as con:
+        documents = [row[0] for row in con.execute("SELECT document_id FROM dim_document").fetchall()]
+        con.execute(report._sql("report_documents"), {"documents": documents, "batches": [0] * len(documents)})
+        con.execute(report._sql("report_figures_table"))
+        for low, high in report._line_parts(con):
+            con.execute(report._sql("report_figures"), {"documents": None, "lines": None, "low": low, "high": high})
+        chosen = con.execute("SELECT document_id, line_id, fiscal_year, amount_thousand_eur FROM report_figures ORDER BY ALL").fetchall()
+        shown = con.execute(
+            "SELECT document_id, line_id, fiscal_year, amount_thousand_eur FROM budget_vintages"
+            " WHERE column_kind IN ('realisatie', 'stand', 'ontwerpbegroting', 'raming') ORDER BY ALL"
+        ).fetchall()
+    assert len(chosen) > 100 and chosen == shown
+
+
+def test_the_report_numbers_the_article_figures_as_budget_vintages_does(report_dir: Path) -> None:
+    # report_article_figures.sql: the view's rows of the article lines' Uitgaven, chosen by an
+    # aggregate and then numbered in budget-cycle order.
+    import duckdb
+
+    from pipeline import report
+
+    columns = "chapter, article_code, line_id, fiscal_year, vintage_number, phase, budget_year, document_id, amount_thousand_eur"
+    with duckdb.connect(str(report_dir.parent.parent / "budget.duckdb"), read_only=True) as con:
+        con.execute(report._sql("report_article_figures"))
+        numbered = con.execute(f"SELECT {columns} FROM report_article_figures ORDER BY ALL").fetchall()
+        shown = con.execute(f"SELECT {columns} FROM budget_vintages WHERE level = 'article' AND measure = 'uitgaven' ORDER BY ALL").fetchall()
+    assert len(numbered) > 10 and numbered == shown
+
+
 def test_the_processes_rendering_pages_start_without_pandas() -> None:
     # Each render worker imports pipeline.report; pandas (and pandera) would cost each ~2 CPU-s.
     probe = "import sys, pipeline.report; print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))"

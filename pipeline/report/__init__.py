@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import json
+import operator
 import os
+import pickle
 import shutil
 import tempfile
 import uuid
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -35,13 +39,16 @@ FINGERPRINTS = ".article_fingerprints.json"
 # (26.5 s): the report was the build's peak.
 DOCUMENTS_PER_BATCH = 500
 # The data sets of the pages, each read from the warehouse in one query for every batch (never
-# once per batch or article) and written to Parquet per batch: see _Batch.
-BATCH_DATA = ("vintages", "flexibility", "instruments", "document_years", "lines", "line_figures", "explanations")
+# once per batch or article) and written to Parquet per batch: see _Batch. The explanations go to
+# a file of pickled rows per batch instead (_explanations_to_files).
+BATCH_DATA = ("vintages", "flexibility", "instruments", "document_years", "lines", "line_figures")
+# Explanation rows fetched from the warehouse at a time (~2 KB each at 10,000 pages).
+EXPLANATIONS_PER_FETCH = 4096
 # Processes rendering batches at once, after the warehouse's connection is closed (rendering is
 # single-threaded Python). 10,000 pages: while they render, the processes together peak below
 # the connection's DuckDB buffers (~470 vs ~570 MB PSS).
 REPORT_WORKERS = 2
-# Budget lines whose figures a full report reads from budget_vintages at a time (see _line_parts).
+# Budget lines whose figures a full report chooses at a time (see _line_parts).
 LINES_PER_PART = 160_000
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
@@ -131,11 +138,13 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         con.execute(_sql("report_figures_table"))
         for low, high in _line_parts(con) if every_article else [(None, None)]:
             con.execute(_sql("report_figures"), {"documents": rendered, "lines": lines, "low": low, "high": high})
-        con.execute(_sql("report_article_figures"), {"lines": con.execute(_sql("article_lines")).fetchone()[0]})
+        con.execute(_sql("report_article_figures"))
+        con.execute(_sql("report_lines"))
         with tempfile.TemporaryDirectory(prefix="report-batches-") as scratch:
             for name in BATCH_DATA:
                 query = _sql("batches_to_parquet").replace("{rows}", _sql(name))
                 con.execute(query, {"directory": str(Path(scratch) / name)})
+            _explanations_to_files(con, Path(scratch) / "explanations")
             summary = _summary_chart(con)
             # Let go of DuckDB's memory (its buffers, the temp tables) before the pages are rendered.
             con.close()
@@ -152,16 +161,52 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
     finally:
         con.close()
         stack.close()
+        _reader.cache_clear()  # this process's, when it rendered the pages itself
     return report
 
 
 def _line_parts(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, str | None]]:
     """Ranges of line_id (low exclusive, high inclusive; None: open) of at most LINES_PER_PART
-    lines each. budget_vintages ranks the figures of every line at once: under the memory limit,
-    all of 10,000 pages' spilled to disk (report_figures 3.7 CPU-s; in 3 parts 2.8, the same rows)."""
+    lines each. Chosen for every line at once, the figures of 10,000 pages spill to disk under the
+    memory limit (report_figures.sql: 3.4 CPU-s; in 3 parts 1.9-2.0, the same rows)."""
     bounds = con.execute(_sql("line_bounds"), {"per_part": LINES_PER_PART}).fetchone()[0]
     edges = [None, *bounds, None]
     return list(zip(edges, edges[1:]))
+
+
+def _explanations_to_files(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """The explanation rows (explanations.sql) of each batch, pickled into directory/BATCH.pickle
+    (lists of rows, in any order) as they are fetched. Their 400 MB of texts (10,000 pages) cost
+    more to write as Parquet and read back (3.2-3.5 CPU-s over the processes) than to fetch and
+    pickle (1.9-2.0); the many short rows of the other data sets cost less as Parquet."""
+    directory.mkdir()
+    files = {}
+    try:
+        cursor = con.execute(_sql("explanations"))
+        while chunk := cursor.fetchmany(EXPLANATIONS_PER_FETCH):
+            parts: dict[int, list[tuple]] = {}
+            for row in chunk:
+                parts.setdefault(row[0], []).append(row)
+            for batch, rows in parts.items():
+                if batch not in files:
+                    files[batch] = open(directory / f"{batch}.pickle", "wb")  # noqa: SIM115 (closed below)
+                pickle.dump(rows, files[batch], protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for file in files.values():
+            file.close()
+
+
+def _read_explanations(path: Path) -> list[tuple]:
+    """A batch's explanation rows (_explanations_to_files) in their order, without batch and position."""
+    rows: list[tuple] = []
+    with contextlib.suppress(FileNotFoundError), open(path, "rb") as file:  # none: the batch has none
+        while True:
+            try:
+                rows += pickle.load(file)
+            except EOFError:
+                break
+    rows.sort(key=operator.itemgetter(1))
+    return [row[2:] for row in rows]
 
 
 def _workers(batches: int):
@@ -189,17 +234,26 @@ def _write_batch(scratch: str, batch: int, directory: str, articles: list[tuple[
     """Write the pages of a batch of articles from its rows in `scratch` (batches_to_parquet.sql),
     reading them with DuckDB `config`; its rows are let go on return, before the process reads
     another batch."""
-    con = duckdb.connect(config=config)
+    # The batch's rows and pages are millions of objects without cycles: the collector's passes
+    # over them are wasted (freed by reference counting on return).
+    gc.disable()
     try:
-        data = _Batch.read(con, Path(scratch), batch)
+        data = _Batch.read(_reader(tuple(config.items())), Path(scratch), batch)
+        pages = []
+        for (chapter, article_code), documents in articles:
+            path = Path(directory) / _article_file(chapter, article_code)
+            path.write_bytes(_article_page(data, chapter, article_code, documents))
+            pages.append(str(path))
     finally:
-        con.close()
-    pages = []
-    for (chapter, article_code), documents in articles:
-        path = Path(directory) / _article_file(chapter, article_code)
-        path.write_bytes(_article_page(data, chapter, article_code, documents))
-        pages.append(str(path))
+        gc.enable()
     return pages
+
+
+@functools.cache
+def _reader(config: tuple[tuple[str, str], ...]) -> duckdb.DuckDBPyConnection:
+    """The process's DuckDB (in memory) that reads its batches' rows: one for every batch, not a
+    database started per batch (~15 ms of CPU each)."""
+    return duckdb.connect(config=dict(config))
 
 
 def _version() -> str:
@@ -231,23 +285,36 @@ def _read_fingerprints(previous: Path | None) -> dict[str, str]:
         return {}  # no previous report, or one made before fingerprints: render every page
 
 
+class _Section(NamedTuple):
+    """An explanation section as explanations.sql reads it."""
+
+    document_id: str
+    line_id: str | None
+    heading_path_html: str
+    text_html: bytes
+    link_method_html: str
+    link_method: str
+    link_score: float | None
+    unmatched_reason_html: str
+
+
 @dataclass
 class _Batch:
     """The rows of a batch of articles, grouped: by article (chapter, article code) or by document."""
 
     vintages: dict[tuple, list[dict]]
     flexibility: dict[tuple, list[dict]]
-    instruments: dict[str, list[dict]]
+    instruments: dict[str, dict[str, dict[int, int]]]  # document_id -> {instrument: {fiscal year: amount}}
     years: dict[str, list[int]]  # document_id -> the fiscal years of its table of lines, in order
-    lines: dict[str, list[tuple]]  # (document_id, line_id, level, label as HTML), in table order
-    cells: dict[tuple, dict[int, str]]  # (document_id, line_id) -> {fiscal year: its cell}
-    explanations: dict[str, list[dict]]
+    lines: dict[str, list[tuple]]  # (document_id, line number, line_id, level, label as HTML), in table order
+    cells: dict[int, dict[int, str]]  # line number -> {fiscal year: its cell}
+    explanations: dict[str, list[_Section]]
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection, scratch: Path, batch: int) -> _Batch:
-        def rows(name: str) -> duckdb.DuckDBPyConnection | None:
+        def rows(name: str, query: str = "batch_rows") -> duckdb.DuckDBPyConnection | None:
             files = scratch / name / f"batch={batch}"  # none when the batch has no such rows
-            return con.execute(_sql("batch_rows"), {"files": f"{files}/*.parquet"}) if files.is_dir() else None
+            return con.execute(_sql(query), {"files": f"{files}/*.parquet"}) if files.is_dir() else None
 
         def grouped(name: str, *keys: str) -> dict:
             groups: dict = {}
@@ -266,17 +333,24 @@ class _Batch:
         # Whole rows: unpacking each into a list of the rest cost more than the rest of the loop.
         for line in (cursor.fetchall() if (cursor := rows("lines")) else []):
             lines.setdefault(line[0], []).append(line)
-        cells: dict[tuple, dict[int, str]] = {}
-        for document_id, line_id, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures")) else []):
-            cells.setdefault((document_id, line_id), {})[fiscal_year] = cell
+        cells: dict[int, dict[int, str]] = {}
+        for line_number, fiscal_year, cell in (cursor.fetchall() if (cursor := rows("line_figures", "batch_rows_any_order")) else []):
+            cells.setdefault(line_number, {})[fiscal_year] = cell
+        # The many rows (explanations, instruments' figures) as tuples: a dict per row cost more.
+        instruments: dict[str, dict[str, dict[int, int]]] = {}
+        for document_id, instrument, fiscal_year, amount in (cursor.fetchall() if (cursor := rows("instruments")) else []):
+            instruments.setdefault(document_id, {}).setdefault(instrument, {})[fiscal_year] = amount
+        explanations: dict[str, list[_Section]] = {}
+        for section in _read_explanations(scratch / "explanations" / f"{batch}.pickle"):
+            explanations.setdefault(section[0], []).append(_Section._make(section))
         return cls(
             vintages=grouped("vintages", "chapter", "article_code"),
             flexibility=grouped("flexibility", "chapter", "article_code"),
-            instruments=grouped("instruments", "document_id"),
-            years=dict(cursor.fetchall()) if (cursor := rows("document_years")) else {},
+            instruments=instruments,
+            years=dict(cursor.fetchall()) if (cursor := rows("document_years", "batch_rows_any_order")) else {},
             lines=lines,
             cells=cells,
-            explanations=grouped("explanations", "document_id"),
+            explanations=explanations,
         )
 
 
@@ -360,41 +434,39 @@ def _document_section(data: _Batch, document: dict) -> list[str | bytes]:
     document_id = document["document_id"]
     body = [f"<h2 id=\"{escape(document_id)}\">{escape(document['phase'] or '?')} {document['budget_year'] or '?'}: "
             f"{escape(document['source_file'])}</h2>"]
-    instruments: dict[str, dict[int, int]] = {}
-    for row in data.instruments.get(document_id, []):
-        instruments.setdefault(row["instrument"], {})[row["fiscal_year"]] = row["amount"]
+    instruments = data.instruments.get(document_id)
     if instruments:
         body.append(charts.stacked_bars("Uitgaven per financieel instrument (x € 1.000)", instruments))
     lines = data.lines.get(document_id, [])
     explanations = data.explanations.get(document_id, [])
-    by_line: dict[str, list[dict]] = {}
+    by_line: dict[str, list[_Section]] = {}
     for section in explanations:
-        if section["line_id"] is not None:
-            by_line.setdefault(section["line_id"], []).append(section)
+        if section.line_id is not None:
+            by_line.setdefault(section.line_id, []).append(section)
     no_figures: dict[int, str] = {}
-    cells_of = [data.cells.get((document_id, line_id), no_figures) for _, line_id, _, _ in lines]
+    cells_of = [data.cells.get(line_number, no_figures) for _, line_number, _, _, _ in lines]
     years = data.years.get(document_id, [])
     empty = [_EMPTY_CELL] * len(years)  # cells.get(year, its default): map() without a comprehension
     body.append("<table class=\"lines\"><tr><th>Regel</th>" + "".join(f"<th class=\"num\">{y}</th>" for y in years) + "</tr>")
-    for (_, line_id, level, label_html), cells in zip(lines, cells_of):
+    for (_, _, line_id, level, label_html), cells in zip(lines, cells_of):
         row = "".join(map(cells.get, years, empty))
         body.append(f"{_line_row_start(level)}{label_html}</td>{row}</tr>")
         pad = _INDENT_EM.get(level, 0.0)
         for section in by_line.get(line_id, ()):
-            score = f" {section['link_score']:.2f}" if section["link_score"] is not None and section["link_method"] == "fuzzy" else ""
+            score = f" {section.link_score:.2f}" if section.link_score is not None and section.link_method == "fuzzy" else ""
             body.append(
                 f"<tr class=\"explanation\"><td colspan=\"{len(years) + 1}\" style=\"padding-left:{pad + 1.5:.1f}em\">"
-                f"<div class=\"path\">{section['heading_path_html']} "
-                f"<span class=\"method\">[{section['link_method_html']}{score}]</span></div>"
+                f"<div class=\"path\">{section.heading_path_html} "
+                f"<span class=\"method\">[{section.link_method_html}{score}]</span></div>"
             )
-            body += [section["text_html"], "</td></tr>"]
+            body += [section.text_html, "</td></tr>"]
     body.append("</table>")
-    unlinked = [s for s in explanations if s["line_id"] is None and s["text_html"]]
+    unlinked = [s for s in explanations if s.line_id is None and s.text_html]
     if unlinked:
         body.append("<h3>Toelichting zonder begrotingsregel</h3>")
         for section in unlinked:
-            body += [f"<p><span class=\"path\">{section['heading_path_html']} ({section['unmatched_reason_html']})</span><br>",
-                     section["text_html"], "</p>"]
+            body += [f"<p><span class=\"path\">{section.heading_path_html} ({section.unmatched_reason_html})</span><br>",
+                     section.text_html, "</p>"]
     return body
 
 

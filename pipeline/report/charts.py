@@ -4,12 +4,18 @@ the figure, so a browser shows the number on hover and a test can find the marks
 
 from __future__ import annotations
 
-from html import escape
+import functools
+import html
 
 # Colour-blind-safe palette (Okabe-Ito), then greys.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999", "#666666")
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 70, 220, 20, 40
+
+
+# Series names and labels recur over the charts (the same instruments in many documents): ~200,000
+# escapes at 10,000 pages, of a few thousand texts.
+escape = functools.lru_cache(maxsize=8192)(html.escape)
 
 
 def colour(index: int) -> str:
@@ -73,14 +79,21 @@ def stacked_bars(label: str, series: dict[str, dict[int, int]]) -> str:
     years = sorted({year for values in series.values() for year in values})
     if not years:
         return ""
-    ups = {y: sum(max(v.get(y, 0), 0) for v in series.values()) for y in years}
-    downs = {y: sum(min(v.get(y, 0), 0) for v in series.values()) for y in years}
+    # Each year's positive and negative totals in one pass over the figures (series in order).
+    ups, downs = dict.fromkeys(years, 0), dict.fromkeys(years, 0)
+    for values in series.values():
+        for year, value in values.items():
+            if value > 0:
+                ups[year] += value
+            elif value < 0:
+                downs[year] += value
     low, high, ticks = _scale(min(downs.values()), max(ups.values()))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     band = plot_w / len(years)
+    span = high - low
 
     def y_of(value: float) -> float:
-        return TOP + plot_h * (high - value) / (high - low)
+        return TOP + plot_h * (high - value) / span
 
     def x_of(year: int) -> float:
         return LEFT + band * (years.index(year) + 0.5)
@@ -96,14 +109,15 @@ def stacked_bars(label: str, series: dict[str, dict[int, int]]) -> str:
             value = values.get(year, 0)
             if value == 0:
                 continue
+            # y_of inlined: ~10,000 charts at 10,000 pages.
             if value > 0:
                 start = up
                 up = start + value
-                top, bottom = y_of(up), y_of(start)
+                top, bottom = TOP + plot_h * (high - up) / span, TOP + plot_h * (high - start) / span
             else:
                 start = down
                 down = start + value
-                top, bottom = y_of(start), y_of(down)
+                top, bottom = TOP + plot_h * (high - start) / span, TOP + plot_h * (high - down) / span
             body.append(
                 f'<rect class="bar" x="{x}" y="{top:.1f}" width="{width}" height="{max(bottom - top, 0.5):.1f}" fill="{fill}">'
                 f"<title>{name} {year}: {thousands(value)}</title></rect>"
