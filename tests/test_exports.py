@@ -268,3 +268,24 @@ def test_the_waarvan_rows_of_a_complete_split_are_additive_rows_of_the_csv_and_p
     assert int(leaves["Stand suppletoire Prinsjesdag T"].sum()) == 54224
     group = uitgaven[uitgaven["Artikelonderdeelnummer"] == "6.1"]
     assert "J" in set(group["Totaal"]) and group[group["Totaal"] == "J"]["Stand suppletoire Prinsjesdag T"].isna().all()
+
+
+@pytest.mark.parametrize("interleaved", [False, True], ids=["documents-together", "documents-interleaved"])
+def test_a_document_partition_file_holds_its_rows_in_the_tables_order(tmp_path: Path, interleaved: bool) -> None:
+    # Two documents of 2024 OWB and one of 2024 JV, over several of DuckDB's row groups (scanned
+    # by two threads); interleaved, a JV row lies among the OWB rows.
+    documents = ["owb-a"] * 150_000 + ["jv"] * 10 + ["owb-b"] * 150_000
+    if interleaved:
+        documents.insert(75_000, "jv")
+    con = duckdb.connect(config={"threads": "2"})
+    con.execute("CREATE TABLE dim_document AS SELECT * FROM (VALUES ('owb-a', 2024, 'OWB'), ('owb-b', 2024, 'OWB'), ('jv', 2024, 'JV')) AS d(document_id, budget_year, phase)")
+    con.execute("CREATE TABLE budget_explanation AS SELECT unnest($1) AS document_id, generate_subscripts($1, 1) AS position", [documents])
+    version = tmp_path / "version"
+    version.mkdir()
+    counts, _ = export._write_partitioned(con, "budget_explanation", version)
+    assert counts == {"budget_explanation/2024_OWB.parquet": 300_000, "budget_explanation/2024_JV.parquet": len(documents) - 300_000}
+    for value in ("2024_OWB", "2024_JV"):
+        written = con.execute(f"SELECT position FROM read_parquet('{version / 'budget_explanation' / f'{value}.parquet'}')").fetchall()
+        phase = value.split("_")[1]
+        expected = [(p,) for p, document in enumerate(documents, 1) if (document == "jv") == (phase == "JV")]
+        assert written == expected
