@@ -298,6 +298,42 @@ def test_the_console_script_records_its_whole_run_in_a_persistent_dagster_home_a
     assert sorted(p.name for p in home.rglob("*.db-wal")) == []
 
 
+def test_within_a_console_run_the_event_storage_answers_each_question_about_its_schema_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    from pipeline import cli
+
+    asked: list[str] = []
+    has_table = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", lambda self, name: asked.append(name) or has_table(self, name))
+    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
+        events = instance.event_log_storage
+        assert isinstance(events, SqliteEventLogStorage)
+        with cli._sqlite_schema_answers_kept(instance):
+            assert events.has_table("asset_keys") and events.has_table("asset_keys")
+            assert not events.has_table("no_such_table")
+        assert asked == ["asset_keys", "no_such_table"]
+        events.has_table("asset_keys")  # after the run: the storage asks again
+        assert asked == ["asset_keys", "no_such_table", "asset_keys"]
+
+
+def test_within_a_console_run_the_sqlite_storages_reuse_one_engine_per_database(tmp_path: Path) -> None:
+    import sqlalchemy
+    from dagster._core.storage.event_log.sqlite import sqlite_event_log
+    from sqlalchemy.pool import NullPool
+
+    from pipeline import cli
+
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db"))
+    with cli._sqlite_engines_reused():
+        engine = sqlite_event_log.create_engine(first, poolclass=NullPool)
+        assert sqlite_event_log.create_engine(first, poolclass=NullPool) is engine
+        assert sqlite_event_log.create_engine(second, poolclass=NullPool) is not engine
+        with engine.connect() as one, engine.connect() as other:  # still a connection per use
+            assert one.connection.dbapi_connection is not other.connection.dbapi_connection
+    assert sqlite_event_log.create_engine is sqlalchemy.create_engine
+
+
 def test_the_console_script_fails_loudly_when_the_run_fails(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("budget-warehouse")
     env = cli_env(tmp_path, tmp_path / "no-such-folder", tmp_path / "w.duckdb")

@@ -22,6 +22,7 @@ import errno
 import fcntl
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -59,6 +60,37 @@ class Draft:
     # Set when the draft is the served file with the changed pages replaced (a small
     # publication, pipeline.store.increment); None for a file made anew from all of staging.
     scope: increment.Scope | None = None
+    # The copy's flush to disk, running while the draft is built and proven (a small publication).
+    copy_flushed: _Flush | None = None
+
+
+class _Flush:
+    """An fsync of a file in a thread of its own; `wait` returns when it is done and raises its error.
+
+    A small publication starts from a copy of the served file (~300 MB at 10,000 pages), all of it
+    waiting to be written: the checkpoint's sync then wrote it while the run waited (~0.2-0.4 s).
+    Flushed beside the build, the checks and the exports, little is left for it. The error is
+    kept for `wait`: a write error reported to this fsync is not reported again to a later one."""
+
+    def __init__(self, path: Path):
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="flush-copy", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            fsync(path)
+        except OSError as error:
+            self._error = error
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def join(self) -> None:
+        """Wait, leaving the error (if any) unraised: the draft is being discarded."""
+        self._thread.join()
 
 
 @contextmanager
@@ -101,17 +133,21 @@ def new_warehouse(staging_path: str, warehouse: Path) -> Iterator[Draft]:
         export.discard_stale(directory)
         tmp = warehouse.with_name(f".{warehouse.name}.{uuid.uuid4().hex}.tmp")
         draft = None
+        copy_flushed = None
         try:
             with _explained(f"the new warehouse {tmp}"):
                 scope = increment.plan(warehouse, staging_path)
                 if scope is not None:
                     increment.copy_served(warehouse, tmp)
-                draft = Draft(tmp, connect_new(tmp), scope=scope)
+                    copy_flushed = _Flush(tmp)
+                draft = Draft(tmp, connect_new(tmp), scope=scope, copy_flushed=copy_flushed)
                 draft.row_counts = build(draft.con, staging_path, scope)
             yield draft
         finally:
             if draft is not None and not draft.served:
                 draft.con.close()
+            if copy_flushed is not None:
+                copy_flushed.join()
             _remove_database(tmp)
 
 
@@ -123,6 +159,8 @@ def serve(draft: Draft, warehouse: Path) -> None:
         with _explained(f"the exports in {directory / export.VERSIONS_DIR}"):
             version, draft.export_counts = export.write_exports(draft.con, directory, list(TABLE_NAMES), draft.scope)
         with _explained(f"the new warehouse {draft.path}"):
+            if draft.copy_flushed is not None:
+                draft.copy_flushed.wait()
             detach_staging(draft.con)
             draft.con.execute("CHECKPOINT")
             draft.con.close()
