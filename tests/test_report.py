@@ -107,6 +107,24 @@ def test_the_report_is_the_same_when_each_article_is_a_batch_rendered_by_worker_
         assert (tmp_path / "report" / name).read_bytes() == (report_dir / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_a_report_rendered_in_the_callers_own_process_leaves_its_collector_as_it_was(
+    report_dir: Path, tmp_path: Path, collector_on: bool
+) -> None:
+    import gc
+
+    from pipeline import report
+
+    was_on = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        made = report.render(report_dir.parent.parent / "budget.duckdb", tmp_path / "report")
+        assert made.rendered == made.articles  # every article, in one batch: this process rendered them
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was_on else gc.disable)()
+
+
 def test_the_report_is_the_same_when_the_figures_are_read_in_parts_of_a_few_lines(
     report_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

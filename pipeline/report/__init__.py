@@ -235,7 +235,9 @@ def _write_batch(scratch: str, batch: int, directory: str, articles: list[tuple[
     reading them with DuckDB `config`; its rows are let go on return, before the process reads
     another batch."""
     # The batch's rows and pages are millions of objects without cycles: the collector's passes
-    # over them are wasted (freed by reference counting on return).
+    # over them are wasted (freed by reference counting on return). A call in the build's own
+    # process (a report of one batch) leaves the collector as it found it.
+    collector_was_on = gc.isenabled()
     gc.disable()
     try:
         data = _Batch.read(_reader(tuple(config.items())), Path(scratch), batch)
@@ -245,7 +247,8 @@ def _write_batch(scratch: str, batch: int, directory: str, articles: list[tuple[
             path.write_bytes(_article_page(data, chapter, article_code, documents))
             pages.append(str(path))
     finally:
-        gc.enable()
+        if collector_was_on:
+            gc.enable()
     return pages
 
 
