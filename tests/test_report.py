@@ -153,6 +153,7 @@ def test_the_report_chooses_the_figures_budget_vintages_shows(report_dir: Path) 
     with duckdb.connect(str(report_dir.parent.parent / "budget.duckdb"), read_only=True) as con:
         documents = [row[0] for row in con.execute("SELECT document_id FROM dim_document").fetchall()]
         con.execute(report._sql("report_documents"), {"documents": documents, "batches": [0] * len(documents)})
+        con.execute(report._sql("figure_preference"))
         con.execute(report._sql("report_figures_table"))
         for low, high in report._line_parts(con):
             con.execute(report._sql("report_figures"), {"documents": None, "lines": None, "low": low, "high": high})
@@ -173,6 +174,7 @@ def test_the_report_numbers_the_article_figures_as_budget_vintages_does(report_d
 
     columns = "chapter, article_code, line_id, fiscal_year, vintage_number, phase, budget_year, document_id, amount_thousand_eur"
     with duckdb.connect(str(report_dir.parent.parent / "budget.duckdb"), read_only=True) as con:
+        con.execute(report._sql("figure_preference"))
         con.execute(report._sql("report_article_figures"))
         numbered = con.execute(f"SELECT {columns} FROM report_article_figures ORDER BY ALL").fetchall()
         shown = con.execute(f"SELECT {columns} FROM budget_vintages WHERE level = 'article' AND measure = 'uitgaven' ORDER BY ALL").fetchall()

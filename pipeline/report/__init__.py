@@ -132,6 +132,7 @@ def render(warehouse: Path, directory: Path, previous: Path | None = None) -> Re
         numbered = [(d["document_id"], number) for number, batch in enumerate(batches) for key in batch for d in articles[key]]
         con.execute(_sql("report_documents"), {"documents": [d for d, _ in numbered], "batches": [n for _, n in numbered]})
         con.execute(_sql("html_escape"))
+        con.execute(_sql("figure_preference"))
         every_article = len(keys) == len(articles)
         rendered = None if every_article else [d for d, _ in numbered]
         lines = None if every_article else con.execute(_sql("document_lines"), {"documents": rendered}).fetchone()[0]

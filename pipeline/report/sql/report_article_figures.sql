@@ -10,8 +10,7 @@ WITH lines AS (
 ), figures AS (
     SELECT document_id, line_id, fiscal_year,
            arg_min({'shown': value_status IN ('number', 'nihil'), 'measure': measure, 'amount_thousand_eur': amount_thousand_eur},
-                   {'phase': -CASE fdp_phase WHEN 'executed' THEN 4 WHEN 'adjusted' THEN 3 WHEN 'approved' THEN 2 ELSE 1 END,
-                    'budget': table_kind <> 'budget', 'position': -column_position, 'table_id': table_id}) AS figure
+                   figure_preference(fdp_phase, table_kind, column_position, table_id)) AS figure
     FROM fact_budget_amount
     WHERE fdp_phase IS NOT NULL AND fiscal_year IS NOT NULL AND line_id IN (SELECT line_id FROM lines)
     GROUP BY document_id, line_id, fiscal_year

@@ -4,7 +4,7 @@
 -- A figure is budget_vintages' (pipeline/sql/budget_vintages.sql): per document, line and fiscal
 -- year the candidate it prefers (latest phase, then a budget table, then the rightmost column,
 -- then the first table), if a number or nihil, of a line of dim_budget_line. Chosen here by an
--- aggregate (arg_min of that order) instead of the view's ranking window, which sorts every
+-- aggregate (arg_min of figure_preference.sql) instead of the view's ranking window, which sorts every
 -- amount (10,000 pages: 2.9-3.4 -> 1.9-2.0 CPU-s); a test says both give the same figures.
 -- $documents: the rendered documents, or NULL when every one is; $lines: their lines
 -- (document_lines.sql), or NULL. $low, $high (or NULL): the part of the lines (line_id > $low,
@@ -15,8 +15,7 @@ FROM (
     SELECT document_id, line_id, fiscal_year,
            arg_min({'shown': value_status IN ('number', 'nihil') AND column_kind IN ('realisatie', 'stand', 'ontwerpbegroting', 'raming'),
                     'amount_thousand_eur': amount_thousand_eur},
-                   {'phase': -CASE fdp_phase WHEN 'executed' THEN 4 WHEN 'adjusted' THEN 3 WHEN 'approved' THEN 2 ELSE 1 END,
-                    'budget': table_kind <> 'budget', 'position': -column_position, 'table_id': table_id}) AS figure
+                   figure_preference(fdp_phase, table_kind, column_position, table_id)) AS figure
     FROM fact_budget_amount
     WHERE fdp_phase IS NOT NULL AND fiscal_year IS NOT NULL
       AND ($documents::VARCHAR[] IS NULL OR list_contains($documents, document_id))
