@@ -151,11 +151,10 @@ def _write_partitioned(
     by_document = _document_partitions(con, name) if PARTITIONED[name] == DOCUMENT else None
     if by_document is not None:
         present = {value: rows for value, (rows, _) in by_document.items()}
-    elif reuse is None:
-        present = dict(con.execute(f"SELECT {partition_key_sql(name)} AS p, count(*) FROM {_partition_source(name)} GROUP BY p").fetchall())
     else:
         key = partition_key_sql(name)
-        present = dict(con.execute(f"SELECT {key} AS p, count(*) FROM {_partition_source(name)} WHERE {key} IN ({of_table}) GROUP BY p").fetchall())
+        in_scope = f" WHERE {key} IN ({of_table})" if reuse is not None else ""
+        present = dict(con.execute(f"SELECT {key} AS p, count(*) FROM {_partition_source(name)}{in_scope} GROUP BY p").fetchall())
     counts: dict[str, int] = {}
     partitions: dict[str, int] = {}
     if reuse is not None:

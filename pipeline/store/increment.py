@@ -42,6 +42,7 @@ from pipeline.store.ddl import quote
 from pipeline.store.printed_tables import HEADINGS_TABLE, headings_sql
 
 STATE_SCHEMA = "_publication"
+_FACTS = next(t for t in TABLES if t.name == "fact_budget_amount")
 # Above this share of changed pages a full build costs no more than copying and replacing.
 MAX_CHANGED_SHARE = 0.25
 # The registry columns whose change puts a page in scope (not its stat signature: a touched file
@@ -225,9 +226,6 @@ def _has_state(con: duckdb.DuckDBPyConnection, table: str = "build") -> bool:
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
         [STATE_SCHEMA, table],
     ).fetchone()[0])
-
-
-_FACTS = next(t for t in TABLES if t.name == "fact_budget_amount")
 
 
 def copy_served(served: Path, target: Path) -> None:
