@@ -160,9 +160,9 @@ def _sqlite_engines_reused():
     from dagster._core.storage.event_log.sqlite import sqlite_event_log
     from dagster._core.storage.runs.sqlite import sqlite_run_storage
 
-    modules = (sqlite_event_log, sqlite_run_storage)
+    originals = {module: module.create_engine for module in (sqlite_event_log, sqlite_run_storage)}
+    create_engine = originals[sqlite_event_log]
     made = {}
-    create_engine = sqlite_event_log.create_engine
 
     def reused_engine(url, **options):
         key = (str(url), repr(sorted(options.items())))
@@ -170,13 +170,13 @@ def _sqlite_engines_reused():
             made[key] = create_engine(url, **options)
         return made[key]
 
-    for module in modules:
+    for module in originals:
         module.create_engine = reused_engine
     try:
         yield
     finally:
-        for module in modules:
-            module.create_engine = create_engine
+        for module, original in originals.items():
+            module.create_engine = original
         for engine in made.values():
             engine.dispose()
 
