@@ -48,10 +48,6 @@ PARTITIONED = {
 # Rows per Parquet row group: a row group is buffered whole while it is written, and 122,880 rows
 # of explanation text (DuckDB's default) outgrow the memory limit at 10,000 pages.
 ROW_GROUP_ROWS = 16384
-# Partitions of a chapter-partitioned table written in one pass over it: each buffers a row group
-# per thread, and the 91 partitions of fact_budget_amount at 10,000 pages outgrew the memory
-# limit, so DuckDB flushed early (one pass 22.7 s; passes of 12 partitions 13.8 s).
-PARTITIONS_PER_PASS = 12
 
 
 def document_partition_sql(alias: str = "d") -> str:
@@ -122,17 +118,6 @@ def _stem(value: str) -> str:
     return value if re.fullmatch(r"[A-Za-z0-9_]+", value) else "x-" + value.encode("utf-8").hex()
 
 
-def _stem_sql(value_sql: str) -> str:
-    """_stem in SQL."""
-    return f"CASE WHEN regexp_full_match({value_sql}, '[A-Za-z0-9_]+') THEN {value_sql} ELSE 'x-' || lower(hex(encode({value_sql}))) END"
-
-
-def _parquet_rows(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).metadata.num_rows
-
-
 def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> int:
     # COPY returns the number of rows it wrote.
     return con.execute(
@@ -174,13 +159,14 @@ def _write_partitioned(
         for value in todo:
             file = partition_file(value)
             counts[f"{name}/{file}"] = _copy_document_partition(con, name, value, *by_document[value], folder / file)
-    else:  # a chapter's rows lie all over the table (ordered by line)
-        for start in range(0, len(todo), PARTITIONS_PER_PASS):
-            values = todo[start:start + PARTITIONS_PER_PASS]
-            written = _write_in_one_pass(con, name, folder, set(values))
-            if written is None:
-                written = {f"{name}/{partition_file(v)}": _copy_parquet(con, _partition_query(name, v), folder / partition_file(v)) for v in values}
-            counts.update(written)
+    else:
+        # A chapter's rows lie all over the table (ordered by line): a COPY per chapter, each
+        # writing its rows in the table's order. DuckDB's partitioned COPY kept no row order (the
+        # files differed from run to run) and cost more (dim_budget_line at 10,000 pages, 11
+        # chapters, one thread: 1.35 CPU-s, 1.15 this way).
+        for value in todo:
+            file = partition_file(value)
+            counts[f"{name}/{file}"] = _copy_parquet(con, _partition_query(name, value), folder / file)
     partitions.update(present)
     if not counts:
         file = partition_file(_empty_partition(name))
@@ -243,30 +229,6 @@ def _check_total(con: duckdb.DuckDBPyConnection, name: str, counts: dict[str, in
     total = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     if sum(counts.values()) != total:
         raise RuntimeError(f"export of {name}: {sum(counts.values())} rows in its files, {total} in the table")
-
-
-def _write_in_one_pass(con: duckdb.DuckDBPyConnection, name: str, folder: Path, present: set[str]) -> dict[str, int] | None:
-    """The partitions `present` of a table in one pass (DuckDB's partitioned COPY), renamed into place;
-    None (and nothing left behind) when DuckDB did not write exactly one file per partition."""
-    scratch = folder / ".partitions"
-    wanted = ", ".join(quote(value) for value in sorted(present))
-    con.execute(
-        f"COPY (SELECT t.*, {_stem_sql(partition_key_sql(name))} AS __partition FROM {_partition_source(name)} "
-        f"WHERE {partition_key_sql(name)} IN ({wanted})) "
-        f"TO {quote(str(scratch))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, PARTITION_BY (__partition))"
-    )
-    try:
-        files = {path.parent.name.removeprefix("__partition="): path for path in scratch.rglob("*.parquet")}
-        if len(files) != len(list(scratch.rglob("*.parquet"))) or set(files) != {_stem(v) for v in present}:
-            return None
-        counts: dict[str, int] = {}
-        for value in present:
-            file = partition_file(value)
-            os.replace(files[_stem(value)], folder / file)
-            counts[f"{name}/{file}"] = _parquet_rows(folder / file)
-        return counts
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @dataclass(frozen=True)
