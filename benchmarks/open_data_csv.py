@@ -68,7 +68,7 @@ def main() -> None:
         shutil.copyfile(served, draft)
         with connect_new(draft) as con:
             build(con, staging, scope)
-            small_s, small_cpu_s = timed(lambda: open_data_csv.write_budgettaire_tabellen(con, small / open_data_csv.CSV_NAME, whole, scope))
+            small_s, small_cpu_s = timed(lambda: open_data_csv.write_budgettaire_tabellen(con, small / open_data_csv.CSV_NAME, open_data_csv.reusable_chunks(con, whole, scope)))
         print(json.dumps({
             "page": page,
             "csv_mb": round((whole / open_data_csv.CSV_NAME).stat().st_size / 1e6, 1),

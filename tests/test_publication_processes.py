@@ -340,6 +340,7 @@ def test_a_failing_check_keeps_the_previous_warehouse_served_and_fails_the_run_w
     with duckdb.connect(str(warehouse)) as con:
         con.execute("DROP SCHEMA _publication CASCADE")
     before, exports_before = snapshot(warehouse), export_snapshot(warehouse)
+    versions_before = set((warehouse.parent / export.VERSIONS_DIR).iterdir())
     # A wrong number in staging, as a parser bug would make it: the seed's article total off by 1,000.
     staging = warehouse.parent / ".staging" / "budget.staging.duckdb"
     with duckdb.connect(str(staging)) as con:
@@ -353,4 +354,5 @@ def test_a_failing_check_keeps_the_previous_warehouse_served_and_fails_the_run_w
     last = result.stderr.strip().splitlines()[-1]
     assert "fact_budget_amount.parents_equal_sum_of_children" in last and "not served" in last, last
     assert snapshot(warehouse) == before and export_snapshot(warehouse) == exports_before
+    assert set((warehouse.parent / export.VERSIONS_DIR).iterdir()) == versions_before  # the exports written meanwhile: gone
     assert not list(warehouse.parent.glob(f".{warehouse.name}.*.tmp*"))

@@ -1,10 +1,9 @@
 -- The chunks of budgettaire_tabellen.csv a small publication computes again (pipeline.store.open_data_csv),
--- as the table csv_chunks(budget_year, phase): the budget years and phases its documents were in
+-- as rows (budget_year, phase): the budget years and phases its documents were in
 -- (as served) and are in now, and those of the documents printing, without an article name of
 -- their own, a line whose conformed row changed (the CSV takes the article's name from it).
 -- Needs the small publication's tables (pipeline.store.increment): scope_served_partitions,
 -- scope_documents and changed_lines; and staging attached as `staging`.
-CREATE OR REPLACE TEMP TABLE csv_chunks AS
 SELECT budget_year, phase FROM scope_served_partitions
 UNION
 SELECT budget_year, phase FROM dim_document WHERE document_id IN (SELECT document_id FROM scope_documents)

@@ -14,15 +14,18 @@ import json
 import os
 import re
 import shutil
+import threading
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from pipeline.report import REPORT_DIR
+from pipeline.store.connections import side_by_side
 from pipeline.store.ddl import quote
 from pipeline.store.increment import Scope, pages_digest
-from pipeline.store.open_data_csv import CSV_NAME, write_budgettaire_tabellen
+from pipeline.store.open_data_csv import CSV_NAME, ReusableChunks, reusable_chunks, write_budgettaire_tabellen
 from pipeline.store.warehouse_file import columns_of_relation
 
 EXPORT_LINK = "export"
@@ -45,10 +48,6 @@ PARTITIONED = {
 # Rows per Parquet row group: a row group is buffered whole while it is written, and 122,880 rows
 # of explanation text (DuckDB's default) outgrow the memory limit at 10,000 pages.
 ROW_GROUP_ROWS = 16384
-# Partitions of a chapter-partitioned table written in one pass over it: each buffers a row group
-# per thread, and the 91 partitions of fact_budget_amount at 10,000 pages outgrew the memory
-# limit, so DuckDB flushed early (one pass 22.7 s; passes of 12 partitions 13.8 s).
-PARTITIONS_PER_PASS = 12
 
 
 def document_partition_sql(alias: str = "d") -> str:
@@ -119,17 +118,6 @@ def _stem(value: str) -> str:
     return value if re.fullmatch(r"[A-Za-z0-9_]+", value) else "x-" + value.encode("utf-8").hex()
 
 
-def _stem_sql(value_sql: str) -> str:
-    """_stem in SQL."""
-    return f"CASE WHEN regexp_full_match({value_sql}, '[A-Za-z0-9_]+') THEN {value_sql} ELSE 'x-' || lower(hex(encode({value_sql}))) END"
-
-
-def _parquet_rows(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).metadata.num_rows
-
-
 def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> int:
     # COPY returns the number of rows it wrote.
     return con.execute(
@@ -138,28 +126,26 @@ def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> i
 
 
 def _write_partitioned(
-    con: duckdb.DuckDBPyConnection, name: str, version: Path, reuse: tuple[Path, dict] | None = None
+    con: duckdb.DuckDBPyConnection, name: str, version: Path, reuse: tuple[Path, dict, set[str]] | None = None
 ) -> tuple[dict[str, int], dict]:
     """The folder `name/` of a partitioned table: one file per partition (an empty table gets
     one empty file, so the folder always reads as the table); returns the row count of each file
-    and the table's entry of the index. With `reuse` (the previous version and its index entry,
-    in a small publication), only the partitions in scope (partitions_in_scope) are written;
+    and the table's entry of the index. With `reuse` (the previous version, its index entry and
+    the partitions in scope, in a small publication), only the partitions in scope are written;
     the others are the previous version's files, hard-linked."""
     folder = version / name
     folder.mkdir()
-    of_table = f"SELECT value FROM partitions_in_scope WHERE partitioning = {quote(PARTITIONED[name])}"
     by_document = _document_partitions(con, name) if PARTITIONED[name] == DOCUMENT else None
     if by_document is not None:
         present = {value: rows for value, (rows, _) in by_document.items()}
     else:
         key = partition_key_sql(name)
-        in_scope = f" WHERE {key} IN ({of_table})" if reuse is not None else ""
+        in_scope = f" WHERE {key} IN ({', '.join(map(quote, sorted(reuse[2]))) or 'NULL'})" if reuse is not None else ""
         present = dict(con.execute(f"SELECT {key} AS p, count(*) FROM {_partition_source(name)}{in_scope} GROUP BY p").fetchall())
     counts: dict[str, int] = {}
     partitions: dict[str, int] = {}
     if reuse is not None:
-        previous, entry = reuse
-        scope = {value for (value,) in con.execute(of_table).fetchall()}
+        previous, entry, scope = reuse
         present = {value: rows for value, rows in present.items() if value in scope}
         for value, rows in entry["partitions"].items():
             if value not in scope:
@@ -173,13 +159,14 @@ def _write_partitioned(
         for value in todo:
             file = partition_file(value)
             counts[f"{name}/{file}"] = _copy_document_partition(con, name, value, *by_document[value], folder / file)
-    else:  # a chapter's rows lie all over the table (ordered by line)
-        for start in range(0, len(todo), PARTITIONS_PER_PASS):
-            values = todo[start:start + PARTITIONS_PER_PASS]
-            written = _write_in_one_pass(con, name, folder, set(values))
-            if written is None:
-                written = {f"{name}/{partition_file(v)}": _copy_parquet(con, _partition_query(name, v), folder / partition_file(v)) for v in values}
-            counts.update(written)
+    else:
+        # A chapter's rows lie all over the table (ordered by line): a COPY per chapter, each
+        # writing its rows in the table's order. DuckDB's partitioned COPY kept no row order (the
+        # files differed from run to run) and cost more (dim_budget_line at 10,000 pages, 11
+        # chapters, one thread: 1.35 CPU-s, 1.15 this way).
+        for value in todo:
+            file = partition_file(value)
+            counts[f"{name}/{file}"] = _copy_parquet(con, _partition_query(name, value), folder / file)
     partitions.update(present)
     if not counts:
         file = partition_file(_empty_partition(name))
@@ -202,8 +189,7 @@ def _copy_document_partition(con: duckdb.DuckDBPyConnection, name: str, value: s
 
 def _reusable_partitions(con: duckdb.DuckDBPyConnection, previous: Path | None, scope: Scope | None) -> dict | None:
     """The previous version's partition index, when a small publication can link its files: made
-    from the served file the publication starts from, and every file it lists there. Then the
-    partitions the scope's pages touch are the table partitions_in_scope(partitioning, value)."""
+    from the served file the publication starts from, and every file it lists there."""
     if scope is None or previous is None:
         return None
     try:
@@ -215,18 +201,24 @@ def _reusable_partitions(con: duckdb.DuckDBPyConnection, previous: Path | None, 
     for name, entry in index["tables"].items():
         if not all((previous / name / partition_file(value)).is_file() for value in entry["partitions"]):
             return None
+    return index
+
+
+def _partitions_in_scope(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Per partitioning, the partitions a small publication's pages touch: their documents'
+    partitions, as served and as now (a document missing from dim_document has its rows in
+    none_none, so that one is always in), and the chapters of the budget lines whose conformed
+    row changed (before and after)."""
     documents = " UNION ".join(f"SELECT '{DOCUMENT}' AS partitioning, {document_partition_sql(alias)} AS value FROM {source}" for alias, source in (
         ("p", "scope_served_partitions AS p"),
         ("d", "scope_documents AS s LEFT JOIN dim_document AS d USING (document_id)"),
     ))
-    # The documents' partitions, as served and as now (a document missing from dim_document has
-    # its rows in none_none, so that one is always in), and the chapters of the budget lines
-    # whose conformed row changed (before and after).
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE partitions_in_scope AS {documents} UNION SELECT '{DOCUMENT}', 'none_none' "
-        f"UNION SELECT '{CHAPTER}', coalesce(chapter::VARCHAR, 'none') FROM changed_lines"
-    )
-    return index
+    in_scope: dict[str, set[str]] = {DOCUMENT: set(), CHAPTER: set()}
+    for partitioning, value in con.execute(
+        f"{documents} UNION SELECT '{DOCUMENT}', 'none_none' UNION SELECT '{CHAPTER}', coalesce(chapter::VARCHAR, 'none') FROM changed_lines"
+    ).fetchall():
+        in_scope[partitioning].add(value)
+    return in_scope
 
 
 def _empty_partition(name: str) -> str:
@@ -239,57 +231,80 @@ def _check_total(con: duckdb.DuckDBPyConnection, name: str, counts: dict[str, in
         raise RuntimeError(f"export of {name}: {sum(counts.values())} rows in its files, {total} in the table")
 
 
-def _write_in_one_pass(con: duckdb.DuckDBPyConnection, name: str, folder: Path, present: set[str]) -> dict[str, int] | None:
-    """The partitions `present` of a table in one pass (DuckDB's partitioned COPY), renamed into place;
-    None (and nothing left behind) when DuckDB did not write exactly one file per partition."""
-    scratch = folder / ".partitions"
-    wanted = ", ".join(quote(value) for value in sorted(present))
-    con.execute(
-        f"COPY (SELECT t.*, {_stem_sql(partition_key_sql(name))} AS __partition FROM {_partition_source(name)} "
-        f"WHERE {partition_key_sql(name)} IN ({wanted})) "
-        f"TO {quote(str(scratch))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, PARTITION_BY (__partition))"
+@dataclass(frozen=True)
+class Previous:
+    """The export folder served now and what of it a small publication reuses (previous_exports)."""
+
+    folder: Path | None
+    partitions: dict | None = None  # its partition index, when its files can be linked
+    partitions_in_scope: dict[str, set[str]] = field(default_factory=dict)  # per partitioning: written again
+    csv: ReusableChunks | None = None
+
+
+def previous_exports(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, scope: Scope | None = None) -> Previous:
+    """The served exports, and what of them a publication (`scope`: the pages a small one
+    replaced) reuses. Asked on the connection holding a small publication's temporary tables
+    (pipeline.store.increment), which write_exports' connections do not see."""
+    link = warehouse_dir / EXPORT_LINK
+    folder = link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+    partitions = _reusable_partitions(con, folder, scope)
+    return Previous(
+        folder,
+        partitions,
+        _partitions_in_scope(con) if partitions is not None else {},
+        reusable_chunks(con, folder, scope),
     )
-    try:
-        files = {path.parent.name.removeprefix("__partition="): path for path in scratch.rglob("*.parquet")}
-        if len(files) != len(list(scratch.rglob("*.parquet"))) or set(files) != {_stem(v) for v in present}:
-            return None
-        counts: dict[str, int] = {}
-        for value in present:
-            file = partition_file(value)
-            os.replace(files[_stem(value)], folder / file)
-            counts[f"{name}/{file}"] = _parquet_rows(folder / file)
-        return counts
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class Discarded(Exception):
+    """The publication was discarded while its exports were written: no more were started."""
 
 
 def write_exports(
-    con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations: list[str], scope: Scope | None = None
+    con: duckdb.DuckDBPyConnection, warehouse_dir: Path, relations: list[str], previous: Previous,
+    discarded: threading.Event | None = None,
 ) -> tuple[Path, dict[str, int]]:
     """Write every export into a new version folder; returns it and the row count of each file
     (by its path in the folder). Nothing a reader sees changes until `activate` links `export`
-    to the folder. `scope`: the pages a small publication replaced (the CSV computes only their chunks)."""
+    to the folder. The files are written side by side (connections.side_by_side), a job per table
+    and one for the CSV; a job starting once `discarded` is set raises Discarded, and the folder
+    is removed."""
     version = warehouse_dir / VERSIONS_DIR / uuid.uuid4().hex
     version.mkdir(parents=True)
-    counts: dict[str, int] = {}
-    link = warehouse_dir / EXPORT_LINK
-    previous = link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
     index = {"made_from": pages_digest(con), "tables": {}}
+    written: dict[str, dict[str, int]] = {}  # per job, the row count of each of its files
+
+    def job(name, write):
+        def work(cursor: duckdb.DuckDBPyConnection) -> None:
+            if discarded is not None and discarded.is_set():
+                raise Discarded()
+            written[name] = write(cursor)
+        return work, ()
+
+    def partitioned(cursor: duckdb.DuckDBPyConnection, name: str) -> dict[str, int]:
+        entry = previous.partitions["tables"][name] if previous.partitions is not None else None
+        reuse = None
+        if entry is not None and entry["columns"] == columns_of_relation(cursor, name):
+            reuse = (previous.folder, entry, previous.partitions_in_scope[PARTITIONED[name]])
+        table_counts, index["tables"][name] = _write_partitioned(cursor, name, version, reuse)
+        return table_counts
+
+    # The longest jobs first (the CSV, then the partitioned tables, biggest first), so that the
+    # lanes end at about the same time.
+    jobs = {CSV_NAME: job(CSV_NAME, lambda cursor: {CSV_NAME: write_budgettaire_tabellen(cursor, version / CSV_NAME, previous.csv)})}
+    for name in sorted(relations, key=lambda name: list(PARTITIONED).index(name) if name in PARTITIONED else len(PARTITIONED)):
+        if name in PARTITIONED:
+            jobs[name] = job(name, lambda cursor, name=name: partitioned(cursor, name))
+        else:
+            jobs[name] = job(name, lambda cursor, name=name: {
+                f"{name}.parquet": _copy_parquet(cursor, f"SELECT * FROM {name}", version / f"{name}.parquet")})
     try:
-        reusable = _reusable_partitions(con, previous, scope)
-        for name in relations:
-            if name in PARTITIONED:
-                entry = reusable["tables"][name] if reusable is not None else None
-                reuse = (previous, entry) if entry is not None and entry["columns"] == columns_of_relation(con, name) else None
-                table_counts, index["tables"][name] = _write_partitioned(con, name, version, reuse)
-                counts.update(table_counts)
-            else:
-                counts[f"{name}.parquet"] = _copy_parquet(con, f"SELECT * FROM {name}", version / f"{name}.parquet")
-        counts[CSV_NAME] = write_budgettaire_tabellen(con, version / CSV_NAME, previous, scope)
-        if previous is not None and (previous / REPORT_DIR).is_dir():
+        side_by_side(con, jobs)
+        counts = {file: rows for name in [*relations, CSV_NAME] for file, rows in written[name].items()}
+        if previous.folder is not None and (previous.folder / REPORT_DIR).is_dir():
             # The report is made after the swap (pipeline.report), from this one: until then the
             # exports carry the previous one, and it renders again only the articles that changed.
-            shutil.copytree(previous / REPORT_DIR, version / REPORT_DIR, copy_function=os.link)
+            shutil.copytree(previous.folder / REPORT_DIR, version / REPORT_DIR, copy_function=os.link)
         (version / PARTITIONS_INDEX).write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
         # Durable before `activate` links them: the files, then their folders. A file with
         # other links is the previous version's, linked here, and durable already (a small

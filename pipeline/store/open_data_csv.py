@@ -170,25 +170,45 @@ def _csv_query(headers: list[str]) -> str:
     """
 
 
-def write_budgettaire_tabellen(
-    con: duckdb.DuckDBPyConnection, path: Path, previous: Path | None = None, scope: Scope | None = None
-) -> int:
+@dataclass(frozen=True)
+class ReusableChunks:
+    """What a small publication's CSV takes from the previous export: its CSV and index, and the
+    chunks computed again (csv_chunks_in_scope.sql)."""
+
+    csv: Path
+    index: dict
+    changed: list[tuple[int | None, str | None]]
+
+
+def reusable_chunks(con: duckdb.DuckDBPyConnection, previous: Path | None, scope: Scope | None) -> ReusableChunks | None:
+    """The chunks a small publication (`scope`) computes again, when it can copy the others from
+    the `previous` export's CSV: made from the served file the publication starts from. Asked on
+    the connection holding the publication's temporary tables (pipeline.store.increment); the
+    CSV may then be written on another."""
+    index = _reusable_index(previous, scope)
+    if index is None:
+        return None
+    return ReusableChunks(previous / CSV_NAME, index, con.execute(sql_text("csv_chunks_in_scope.sql")).fetchall())
+
+
+def write_budgettaire_tabellen(con: duckdb.DuckDBPyConnection, path: Path, reuse: ReusableChunks | None = None) -> int:
     """The CSV, from the warehouse being built (`con`, with the staging database attached as
     `staging`); returns its row count.
 
     Its rows come by budget year and phase, so each year and phase is a chunk of the file: an
     index beside it (CSV_INDEX) says how many rows and bytes each chunk has, which columns of its
     own (FALLBACK_DESCRIPTION) it brings, and what warehouse the file was made from. A small
-    publication (`scope`) computes only the chunks its pages changed (csv_chunks_in_scope.sql) and
-    copies the others' bytes from the `previous` export's CSV, when that was made from the served
-    file and the columns stay the same. Either way the file is the bytes of one COPY of it all."""
+    publication (`reuse`, see reusable_chunks) computes only the chunks its pages changed and
+    copies the others' bytes from the previous export's CSV, when the columns stay the same.
+    Either way the file is the bytes of one COPY of it all."""
     con.register("csv_layout", layout_frame())
     try:
         index = None
-        reusable = _reusable_index(previous, scope)
-        if reusable is not None:
-            con.execute(sql_text("csv_chunks_in_scope.sql"))
-            index = _write_changed_chunks(con, path, previous / CSV_NAME, reusable)
+        if reuse is not None:
+            con.execute("CREATE OR REPLACE TEMP TABLE csv_chunks (budget_year INTEGER, phase VARCHAR)")
+            if reuse.changed:
+                con.executemany("INSERT INTO csv_chunks VALUES (?, ?)", reuse.changed)
+            index = _write_changed_chunks(con, path, reuse.csv, reuse.index)
         if index is None:
             con.execute("CREATE OR REPLACE TEMP TABLE csv_chunks AS SELECT DISTINCT budget_year, phase FROM dim_document")
             index = _write_chunks(con, path)

@@ -1,13 +1,13 @@
 """Atomic publication of the served warehouse.
 
 A publication makes a complete new DuckDB file next to the served one from staging
-(`warehouse_file.py`), lets the caller prove it (the checks run on the new file), writes the
-exports from it, checkpoints and fsyncs it, then renames it over the served file. So:
+(`warehouse_file.py`), writes the exports from it while the caller proves it (the checks run on
+the new file meanwhile), checkpoints and fsyncs it, then renames it over the served file. So:
   * a reader holding the old file open never blocks it; on POSIX the old inode stays readable
     until the reader closes it, and the reader keeps seeing the whole previous warehouse;
   * a reader never sees a half-loaded warehouse;
   * a failed check, a failed or killed publication leave the served warehouse whole: the swap is
-    the last step, and nothing after it can fail the run;
+    the last step, and nothing after it can fail the run; the exports written meanwhile are discarded;
   * a stale write-ahead log beside the served file (left by a tool that wrote to it and died)
     is set aside before the swap, so it can never be replayed onto the new file.
 Publications are serialised by an exclusive lock file beside the warehouse (and, within Dagster,
@@ -62,6 +62,8 @@ class Draft:
     scope: increment.Scope | None = None
     # The copy's flush to disk, running while the draft is built and proven (a small publication).
     copy_flushed: _Flush | None = None
+    # The exports, written while the draft is proven.
+    exports: _Exports | None = None
 
 
 class _Flush:
@@ -91,6 +93,45 @@ class _Flush:
     def join(self) -> None:
         """Wait, leaving the error (if any) unraised: the draft is being discarded."""
         self._thread.join()
+
+
+class _Exports:
+    """The exports of a draft (export.write_exports), written in a thread of their own while the
+    caller proves the draft on its connection: at 10,000 pages the checks kept ~1.5 of the 2
+    cores busy, the exports ~1.4, one after the other. `wait` returns the version folder and its
+    counts and raises the writing's error; `discard` stops the writing and removes the folder.
+
+    What a small publication reuses of the previous exports is asked first, on the draft's
+    connection: it holds the publication's temporary tables (pipeline.store.increment)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, directory: Path, scope: increment.Scope | None):
+        previous = export.previous_exports(con, directory, scope)
+        self._discarded = threading.Event()
+        self._result: tuple[Path, dict[str, int]] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(con.cursor(), directory, previous), name="exports", daemon=True)
+        self._thread.start()
+
+    def _run(self, cursor: duckdb.DuckDBPyConnection, directory: Path, previous: export.Previous) -> None:
+        try:
+            with cursor:
+                self._result = export.write_exports(cursor, directory, list(TABLE_NAMES), previous, self._discarded)
+        except BaseException as error:  # noqa: BLE001 - raised again by wait
+            self._error = error
+
+    def wait(self) -> tuple[Path, dict[str, int]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def discard(self) -> None:
+        """No more exports start; once the running ones are written, the folder is removed."""
+        self._discarded.set()
+        self._thread.join()
+        if self._result is not None:
+            shutil.rmtree(self._result[0], ignore_errors=True)
 
 
 @contextmanager
@@ -142,9 +183,12 @@ def new_warehouse(staging_path: str, warehouse: Path) -> Iterator[Draft]:
                     copy_flushed = _Flush(tmp)
                 draft = Draft(tmp, connect_new(tmp), scope=scope, copy_flushed=copy_flushed)
                 draft.row_counts = build(draft.con, staging_path, scope)
+                draft.exports = _Exports(draft.con, directory, scope)
             yield draft
         finally:
             if draft is not None and not draft.served:
+                if draft.exports is not None:
+                    draft.exports.discard()
                 draft.con.close()
             if copy_flushed is not None:
                 copy_flushed.join()
@@ -157,7 +201,7 @@ def serve(draft: Draft, warehouse: Path) -> None:
     version = None
     try:
         with _explained(f"the exports in {directory / export.VERSIONS_DIR}"):
-            version, draft.export_counts = export.write_exports(draft.con, directory, list(TABLE_NAMES), draft.scope)
+            version, draft.export_counts = draft.exports.wait()
         with _explained(f"the new warehouse {draft.path}"):
             if draft.copy_flushed is not None:
                 draft.copy_flushed.wait()
