@@ -25,10 +25,12 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -42,6 +44,7 @@ from pipeline.store.warehouse_file import build, connect_new, detach_staging
 # Longest wait for another publication of the same warehouse: a build fails with the cause
 # rather than hang.
 LOCK_TIMEOUT_S = 20.0
+T = TypeVar("T")
 
 
 class PublicationError(RuntimeError):
@@ -61,45 +64,45 @@ class Draft:
     # publication, pipeline.store.increment); None for a file made anew from all of staging.
     scope: increment.Scope | None = None
     # The copy's flush to disk, running while the draft is built and proven (a small publication).
-    copy_flushed: _Flush | None = None
+    copy_flushed: _Beside | None = None
     # The exports, written while the draft is proven.
     exports: _Exports | None = None
 
 
-class _Flush:
-    """An fsync of a file in a thread of its own; `wait` returns when it is done and raises its error.
+class _Beside:
+    """Work in a thread of its own, beside the run's: `wait` returns its result and raises its
+    error; `join` waits and returns the result, leaving the error unraised (the draft is being
+    discarded). The error is kept for `wait`: a write error reported to an fsync, for one, is
+    not reported again to a later one."""
 
-    A small publication starts from a copy of the served file (~300 MB at 10,000 pages), all of it
-    waiting to be written: the checkpoint's sync then wrote it while the run waited (~0.2-0.4 s).
-    Flushed beside the build, the checks and the exports, little is left for it. The error is
-    kept for `wait`: a write error reported to this fsync is not reported again to a later one."""
-
-    def __init__(self, path: Path):
-        self._error: OSError | None = None
-        self._thread = threading.Thread(target=self._run, args=(path,), name="flush-copy", daemon=True)
+    def __init__(self, name: str, work: Callable[[], T]):
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
         self._thread.start()
 
-    def _run(self, path: Path) -> None:
+    def _run(self, work: Callable[[], T]) -> None:
         try:
-            fsync(path)
-        except OSError as error:
+            self._result = work()
+        except BaseException as error:  # noqa: BLE001 - raised again by wait
             self._error = error
 
-    def wait(self) -> None:
+    def wait(self) -> T:
         self._thread.join()
         if self._error is not None:
             raise self._error
+        return self._result
 
-    def join(self) -> None:
-        """Wait, leaving the error (if any) unraised: the draft is being discarded."""
+    def join(self) -> T | None:
         self._thread.join()
+        return self._result
 
 
 class _Exports:
-    """The exports of a draft (export.write_exports), written in a thread of their own while the
-    caller proves the draft on its connection: at 10,000 pages the checks kept ~1.5 of the 2
-    cores busy, the exports ~1.4, one after the other. `wait` returns the version folder and its
-    counts and raises the writing's error; `discard` stops the writing and removes the folder.
+    """The exports of a draft (export.write_exports), written beside the caller proving the draft
+    on its connection: at 10,000 pages the checks kept ~1.5 of the 2 cores busy, the exports
+    ~1.4, one after the other. `wait` returns the version folder and its counts and raises the
+    writing's error; `discard` stops the writing and removes the folder.
 
     What a small publication reuses of the previous exports is asked first, on the draft's
     connection: it holds the publication's temporary tables (pipeline.store.increment)."""
@@ -107,31 +110,28 @@ class _Exports:
     def __init__(self, con: duckdb.DuckDBPyConnection, directory: Path, scope: increment.Scope | None):
         previous = export.previous_exports(con, directory, scope)
         self._discarded = threading.Event()
-        self._result: tuple[Path, dict[str, int]] | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(con.cursor(), directory, previous), name="exports", daemon=True)
-        self._thread.start()
+        cursor = con.cursor()
 
-    def _run(self, cursor: duckdb.DuckDBPyConnection, directory: Path, previous: export.Previous) -> None:
-        try:
+        def write() -> tuple[Path, dict[str, int]]:
             with cursor:
-                self._result = export.write_exports(cursor, directory, list(TABLE_NAMES), previous, self._discarded)
-        except BaseException as error:  # noqa: BLE001 - raised again by wait
-            self._error = error
+                return export.write_exports(cursor, directory, list(TABLE_NAMES), previous, self._discarded)
+
+        self._writing = _Beside("exports", write)
 
     def wait(self) -> tuple[Path, dict[str, int]]:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
+        return self._writing.wait()
 
     def discard(self) -> None:
         """No more exports start; once the running ones are written, the folder is removed."""
         self._discarded.set()
-        self._thread.join()
-        if self._result is not None:
-            shutil.rmtree(self._result[0], ignore_errors=True)
+        written = self._writing.join()
+        if written is not None:
+            shutil.rmtree(written[0], ignore_errors=True)
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    with con.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
 
 
 @contextmanager
@@ -180,7 +180,10 @@ def new_warehouse(staging_path: str, warehouse: Path) -> Iterator[Draft]:
                 scope = increment.plan(warehouse, staging_path)
                 if scope is not None:
                     increment.copy_served(warehouse, tmp)
-                    copy_flushed = _Flush(tmp)
+                    # All of the copy (~300 MB at 10,000 pages) waits to be written: the final
+                    # checkpoint's sync wrote it while the run waited (~0.2-0.4 s). Flushed beside
+                    # the build, the checks and the exports, little is left for it.
+                    copy_flushed = _Beside("flush-copy", partial(fsync, tmp))
                 draft = Draft(tmp, connect_new(tmp), scope=scope, copy_flushed=copy_flushed)
                 draft.row_counts = build(draft.con, staging_path, scope)
                 draft.exports = _Exports(draft.con, directory, scope)
@@ -199,10 +202,16 @@ def serve(draft: Draft, warehouse: Path) -> None:
     """Write the exports, make the new file durable and swap it (and the exports) in."""
     directory = warehouse.parent
     version = None
+    checkpoint = None
     try:
         with _explained(f"the exports in {directory / export.VERSIONS_DIR}"):
+            # The draft is proven and the exports only read it: its checkpoint runs meanwhile (a
+            # small publication at 10,000 pages: 0.3-0.5 CPU-s, most of it dim_budget_line's
+            # primary-key index rewritten for its new lines). The final one then finds little left.
+            checkpoint = _Beside("checkpoint-draft", partial(_checkpoint, draft.con))
             version, draft.export_counts = draft.exports.wait()
         with _explained(f"the new warehouse {draft.path}"):
+            checkpoint.wait()
             if draft.copy_flushed is not None:
                 draft.copy_flushed.wait()
             detach_staging(draft.con)
@@ -218,6 +227,8 @@ def serve(draft: Draft, warehouse: Path) -> None:
             fsync(directory)
             export.activate(directory, version)
     except BaseException:
+        if checkpoint is not None:
+            checkpoint.join()  # before its connection closes
         if not draft.served:
             draft.con.close()
         if version is not None and (directory / export.EXPORT_LINK).resolve() != version.resolve():
