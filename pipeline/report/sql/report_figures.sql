@@ -9,6 +9,9 @@
 -- $documents: the rendered documents, or NULL when every one is; $lines: their lines
 -- (document_lines.sql), or NULL. $low, $high (or NULL): the part of the lines (line_id > $low,
 -- <= $high) this statement adds: the aggregate of every line at once spills under the memory limit.
+-- The lines of dim_budget_line (of $lines) are kept before the aggregate rather than after it: the
+-- semi-join's table is of those lines, not of the chosen figures (10,000 pages: every document
+-- 2.69 -> 2.53 CPU-s, 2 documents 0.097 -> 0.060).
 INSERT INTO report_figures
 SELECT r.batch, f.document_id, f.line_id, f.fiscal_year, f.figure.amount_thousand_eur
 FROM (
@@ -21,7 +24,8 @@ FROM (
       AND ($documents::VARCHAR[] IS NULL OR list_contains($documents, document_id))
       AND ($lines::VARCHAR[] IS NULL OR list_contains($lines, line_id))
       AND ($low::VARCHAR IS NULL OR line_id > $low) AND ($high::VARCHAR IS NULL OR line_id <= $high)
+      AND line_id IN (SELECT line_id FROM dim_budget_line WHERE ($lines::VARCHAR[] IS NULL OR list_contains($lines, line_id)))
     GROUP BY document_id, line_id, fiscal_year
 ) AS f
 JOIN report_documents AS r USING (document_id)
-WHERE f.figure.shown AND f.line_id IN (SELECT line_id FROM dim_budget_line)
+WHERE f.figure.shown
