@@ -146,10 +146,12 @@ def _csv_query(headers: list[str]) -> str:
     # Per row one aggregate per column, on the column's number: one pass over the figures that
     # keeps a number per row and column. Lists of headers and amounts per row with a lookup per
     # column (or a map per row) kept every header string and spilled to disk under the memory
-    # limit (10,000 pages: the query took 12.3 CPU-s with lists, 5.5 with these).
+    # limit (10,000 pages: the query took 12.3 CPU-s with lists, 5.5 with these). A CASE per
+    # column costs less than a FILTER per aggregate, which slices the rows once per column (the
+    # grouping alone 2.0-2.5 -> 1.4-1.7 CPU-s).
     amounts = ",\n    ".join(f"a.amount_{position} AS {_ident(header)}" for position, header in enumerate(headers, 1))
     aggregates = ",\n               ".join(
-        f"max(f.amount_thousand_eur) FILTER (WHERE h.position = {position}) AS amount_{position}"
+        f"max(CASE WHEN h.position = {position} THEN f.amount_thousand_eur END) AS amount_{position}"
         for position in range(1, len(headers) + 1)
     )
     return f"""
