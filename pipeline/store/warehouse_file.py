@@ -47,8 +47,9 @@ COMPRESSIONS = {
 
 # The loads of a full build that take longest, started in this order once the small ones are
 # (10,000 pages, CPU-s on one thread: 5.1, 1.7, 4.0, 3.8, 2.6; explanation_term waits for
-# budget_explanation). Started in TABLES' order, one lane ended ~1.3 s after the other (the loads
-# took 9.9 s; in this order, simulated from those times, 9.3).
+# budget_explanation, and takes ~2.1 since its text is cut at spaces first). Started in TABLES'
+# order, one lane ended ~1.3 s after the other (the loads took 9.9 s; in this order, simulated
+# from those times, 9.3).
 LONGEST_LOADS = ("fact_budget_amount", "budget_explanation", "dim_budget_line", "explanation_term", "table_cell")
 
 
